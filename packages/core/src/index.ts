@@ -9,6 +9,7 @@ export { systemClock, systemRandom } from './defaults.js';
 
 // --- keyrings: interface ---
 export type { Keyring, EncryptedDataKey, EncryptRequest, EncryptResult, DecryptRequest } from './keyrings/keyring.js';
+export { AwsKmsKeyring, AWS_KMS_PROVIDER_ID, parseKmsArn, type AwsKmsKeyringOptions, type DiscoveryFilter } from './keyrings/aws-kms-keyring.js';
 
 // --- crypto / format / stream (format & streams work) ---
 
