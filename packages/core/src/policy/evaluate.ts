@@ -1,0 +1,255 @@
+/**
+ * Authorization for one AWS KMS request, exactly as AWS evaluates it (IAM User Guide, "Policy
+ * evaluation logic" and "Cross-account policy evaluation logic"; KMS Developer Guide, "KMS key
+ * access and permissions", "Key policies in AWS KMS", "Allowing users in other accounts to use a
+ * KMS key", "Grants in AWS KMS"):
+ *
+ * 1. An explicit Deny in the key policy or in the caller's IAM policies wins.
+ * 2. Same account: the key policy allows the caller directly, OR the key policy allows the
+ *    account (its root principal: "enable IAM policies") AND an IAM policy of the caller allows.
+ * 3. Other account: the key policy allows the caller or its account AND the caller's own IAM
+ *    policies allow (an account root needs no IAM policy in its own account).
+ * 4. A grant for the caller whose operations include the action (and whose constraints the
+ *    encryption context satisfies) allows, too.
+ * 5. An AWS managed key is usable for cryptographic operations only through its service
+ *    (kms:ViaService present).
+ * 6. Otherwise: implicit deny.
+ *
+ * `evaluateAccess` is pure: the request context (with the injected clock's time) and the documents
+ * are all it reads. It returns the decision with the statements and grants that decided it and a
+ * short reason that never contains request values (no encryption context, no key material).
+ */
+import type { ConditionContext } from './condition-operators.js';
+import { evaluateCondition } from './condition-operators.js';
+import type { PolicyDocument, PolicyStatement, PrincipalSpec } from './policy-document.js';
+import { statementLabel } from './policy-document.js';
+import type { Principal } from './principal.js';
+import { rootArn } from './principal.js';
+import { arnMatch, wildcardMatch } from './wildcard.js';
+import type { GrantRecord } from './grant.js';
+import { grantAllows } from './grant.js';
+
+/** An IAM identity policy attached to the caller (inline policy name + document). */
+export interface NamedPolicy {
+  readonly name: string;
+  readonly document: PolicyDocument;
+}
+
+export interface AccessRequest {
+  readonly principal: Principal;
+  /** The IAM action, e.g. "kms:Encrypt". */
+  readonly action: string;
+  /** The key ARN. */
+  readonly resource: string;
+  /** The account that owns the key. */
+  readonly resourceAccountId: string;
+  readonly keyPolicy: PolicyDocument;
+  /** The caller's IAM identity policies (from the caller's own account). */
+  readonly identityPolicies?: readonly NamedPolicy[];
+  /** Grants on this key (all of them; the evaluator picks the ones for the caller). */
+  readonly grants?: readonly GrantRecord[];
+  /** Condition keys (see buildConditionContext). */
+  readonly context: ConditionContext;
+  /** The request's encryption context, for grant constraints. */
+  readonly encryptionContext?: Readonly<Record<string, string>>;
+  /** "AWS" for AWS managed keys. */
+  readonly keyManager?: 'AWS' | 'CUSTOMER';
+}
+
+export interface MatchedStatement {
+  readonly source: 'key-policy' | 'iam-policy';
+  /** For IAM policies: the policy name. */
+  readonly policyName?: string;
+  readonly sid?: string;
+  /** Sid, or "Statement[i]" when there is none. */
+  readonly label: string;
+  readonly effect: 'Allow' | 'Deny';
+  /** Key-policy Allow statements: did it name the caller ("principal") or the caller's account ("account")? */
+  readonly via?: 'principal' | 'account';
+}
+
+export interface MatchedGrant {
+  readonly grantId: string;
+  readonly name?: string;
+}
+
+export type DecisionBasis =
+  | 'explicit-deny'
+  | 'key-policy'
+  | 'key-policy-and-iam-policy'
+  | 'grant'
+  | 'aws-managed-key'
+  | 'implicit-deny';
+
+export interface AccessDecision {
+  readonly decision: 'Allow' | 'Deny';
+  readonly allowed: boolean;
+  readonly basis: DecisionBasis;
+  /** The statements that decided (the deny(s), or the allow(s) that sufficed). */
+  readonly deciding: readonly MatchedStatement[];
+  /** The grants that decided (when basis is "grant"). */
+  readonly grants: readonly MatchedGrant[];
+  /** Every statement that applied to the request, in evaluation order. */
+  readonly matched: readonly MatchedStatement[];
+  /** One short sentence: why. Contains ARNs, actions and Sids only. */
+  readonly reason: string;
+}
+
+/** Actions on an AWS managed key that need kms:ViaService (its cryptographic operations). */
+const AWS_MANAGED_CRYPTO = /^kms:(Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|Sign|Verify|GenerateMac|VerifyMac)$/i;
+
+/** True when the statement's Action/NotAction covers `action`. */
+export function actionMatches(s: PolicyStatement, action: string): boolean {
+  if (s.action) return s.action.some((p) => wildcardMatch(p, action, true));
+  return !s.notAction!.some((p) => wildcardMatch(p, action, true));
+}
+
+function resourcePatternMatches(p: string, resource: string): boolean {
+  return p === '*' || arnMatch(p, resource) || wildcardMatch(p, resource);
+}
+
+/** True when the statement's Resource/NotResource covers `resource`. */
+export function resourceMatches(s: PolicyStatement, resource: string): boolean {
+  if (s.resource) return s.resource.some((p) => resourcePatternMatches(p, resource));
+  if (s.notResource) return !s.notResource.some((p) => resourcePatternMatches(p, resource));
+  return true;
+}
+
+/** The ARNs a principal is known by in policies (a role session is also its role). */
+export function principalArns(p: Principal): string[] {
+  return p.roleArn ? [p.arn, p.roleArn] : [p.arn];
+}
+
+function specMatch(spec: PrincipalSpec, p: Principal): 'principal' | 'account' | undefined {
+  if (spec.any) return 'principal';
+  if (p.type === 'AWSService') return spec.service.includes(p.arn) ? 'principal' : undefined;
+  if (principalArns(p).some((a) => spec.aws.includes(a))) return 'principal';
+  if (spec.aws.includes(rootArn(p.accountId))) return 'account';
+  return undefined;
+}
+
+/**
+ * How a key-policy statement's Principal/NotPrincipal applies to the caller: "principal" (names
+ * the caller, or "*"), "account" (names the caller's account root: delegation to IAM), or undefined.
+ */
+export function principalMatches(s: PolicyStatement, p: Principal): 'principal' | 'account' | undefined {
+  if (s.principal) return specMatch(s.principal, p);
+  if (s.notPrincipal) {
+    const excluded = s.notPrincipal.any || (p.type === 'AWSService'
+      ? s.notPrincipal.service.includes(p.arn)
+      : principalArns(p).some((a) => s.notPrincipal!.aws.includes(a)));
+    return excluded ? undefined : 'principal';
+  }
+  return 'principal';
+}
+
+/** True when every condition clause of the statement holds. */
+export function conditionsHold(s: PolicyStatement, ctx: ConditionContext): boolean {
+  return s.conditions.every((c) => evaluateCondition(c, ctx));
+}
+
+function q(s: string): string {
+  return `"${s}"`;
+}
+
+function describe(m: MatchedStatement): string {
+  return m.source === 'key-policy'
+    ? `key policy statement ${q(m.label)}`
+    : `IAM policy ${q(m.policyName ?? '')} statement ${q(m.label)}`;
+}
+
+/** Evaluates one KMS request. Pure. */
+export function evaluateAccess(req: AccessRequest): AccessDecision {
+  const { principal: p, action, resource, context } = req;
+  const matched: MatchedStatement[] = [];
+
+  for (const s of req.keyPolicy.statements) {
+    const via = principalMatches(s, p);
+    if (!via || !actionMatches(s, action) || !resourceMatches(s, resource) || !conditionsHold(s, context)) continue;
+    matched.push({
+      source: 'key-policy', label: statementLabel(s), effect: s.effect,
+      ...(s.sid !== undefined ? { sid: s.sid } : {}),
+      ...(s.effect === 'Allow' ? { via } : {}),
+    });
+  }
+  // IAM identity policies apply only to IAM users and roles (never to an account root or a service).
+  const iamApplies = p.type === 'User' || p.type === 'Role' || p.type === 'AssumedRole';
+  if (iamApplies) {
+    for (const pol of req.identityPolicies ?? []) {
+      for (const s of pol.document.statements) {
+        if (!actionMatches(s, action) || !resourceMatches(s, resource) || !conditionsHold(s, context)) continue;
+        matched.push({
+          source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
+          ...(s.sid !== undefined ? { sid: s.sid } : {}),
+        });
+      }
+    }
+  }
+
+  const result = (
+    allowed: boolean, basis: DecisionBasis, deciding: MatchedStatement[], reason: string, grants: MatchedGrant[] = [],
+  ): AccessDecision => Object.freeze({
+    decision: allowed ? 'Allow' : 'Deny', allowed, basis,
+    deciding: Object.freeze(deciding), grants: Object.freeze(grants), matched: Object.freeze(matched), reason,
+  });
+
+  // 1. Explicit deny anywhere wins.
+  const denies = matched.filter((m) => m.effect === 'Deny');
+  if (denies.length > 0) {
+    return result(false, 'explicit-deny', denies, `${action} on ${resource} is explicitly denied to ${p.arn} by ${describe(denies[0]!)}`);
+  }
+
+  // 5. AWS managed keys: only through their service.
+  if (req.keyManager === 'AWS' && AWS_MANAGED_CRYPTO.test(action) && !context.has('kms:viaservice')) {
+    return result(false, 'aws-managed-key', [], `${action} on AWS managed key ${resource} is allowed only through its AWS service (kms:ViaService)`);
+  }
+
+  const kpDirect = matched.filter((m) => m.source === 'key-policy' && m.via === 'principal');
+  const kpAccount = matched.filter((m) => m.source === 'key-policy' && m.via === 'account');
+  const iamAllow = matched.filter((m) => m.source === 'iam-policy');
+  const sameAccount = p.type !== 'AWSService' && p.accountId === req.resourceAccountId;
+  const isRoot = p.type === 'Account';
+
+  const grants: MatchedGrant[] = p.type === 'AWSService' ? [] : (req.grants ?? [])
+    .filter((g) => g.KeyId === resource && grantAllows(g, principalArns(p), action, req.encryptionContext ?? {}))
+    .map((g) => ({ grantId: g.GrantId, ...(g.Name ? { name: g.Name } : {}) }));
+
+  if (sameAccount || p.type === 'AWSService') {
+    if (kpDirect.length > 0) {
+      return result(true, 'key-policy', kpDirect, `${action} allowed to ${p.arn} by ${describe(kpDirect[0]!)}`);
+    }
+    if (kpAccount.length > 0 && iamAllow.length > 0) {
+      return result(true, 'key-policy-and-iam-policy', [kpAccount[0]!, iamAllow[0]!],
+        `${action} allowed to ${p.arn} by ${describe(iamAllow[0]!)}; ${describe(kpAccount[0]!)} enables IAM policies for account ${p.accountId}`);
+    }
+  } else {
+    const kp = [...kpDirect, ...kpAccount];
+    if (kp.length > 0 && (isRoot || iamAllow.length > 0)) {
+      const deciding = isRoot ? [kp[0]!] : [kp[0]!, iamAllow[0]!];
+      return result(true, 'key-policy-and-iam-policy', deciding,
+        `cross-account ${action} allowed to ${p.arn} by ${describe(kp[0]!)} of the key's account ${req.resourceAccountId}` +
+          (isRoot ? '' : ` and ${describe(iamAllow[0]!)} in account ${p.accountId}`));
+    }
+  }
+  if (grants.length > 0) {
+    return result(true, 'grant', [], `${action} allowed to ${p.arn} by grant ${grants[0]!.grantId}`, grants);
+  }
+
+  // Implicit deny: say which half was missing.
+  let reason: string;
+  if (sameAccount) {
+    reason = kpAccount.length > 0
+      ? `no IAM policy of ${p.arn} allows ${action} on ${resource} (the key policy enables IAM policies via ${describe(kpAccount[0]!)})`
+      : iamAllow.length > 0
+        ? `the key policy of ${resource} neither allows ${p.arn} ${action} nor enables IAM policies for account ${p.accountId}, so IAM policy ${q(iamAllow[0]!.policyName ?? '')} has no effect`
+        : `no key policy statement, IAM policy or grant allows ${p.arn} to call ${action} on ${resource}`;
+  } else if (p.type === 'AWSService') {
+    reason = `no key policy statement allows service ${p.arn} to call ${action} on ${resource}`;
+  } else {
+    const kp = [...kpDirect, ...kpAccount];
+    reason = kp.length > 0
+      ? `cross-account: ${describe(kp[0]!)} allows account ${p.accountId}, but no IAM policy of ${p.arn} in that account allows ${action} on ${resource}`
+      : `cross-account: the key policy of ${resource} (account ${req.resourceAccountId}) does not allow ${p.arn} or account ${p.accountId} to call ${action}`;
+  }
+  return result(false, 'implicit-deny', [], reason);
+}
