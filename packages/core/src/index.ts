@@ -12,6 +12,30 @@ export type { Keyring, EncryptedDataKey, EncryptRequest, EncryptResult, DecryptR
 export { AwsKmsKeyring, AWS_KMS_PROVIDER_ID, parseKmsArn, type AwsKmsKeyringOptions, type DiscoveryFilter } from './keyrings/aws-kms-keyring.js';
 
 // --- crypto / format / stream (format & streams work) ---
+export { encrypt, decrypt } from './stream/buffer-api.js';
+export { createEncryptStream, createDecryptStream } from './stream/node-streams.js';
+export { createWebEncryptStream, createWebDecryptStream } from './stream/web-streams.js';
+export type { EncryptOptions, DecryptOptions, BackendChoice } from './stream/options.js';
+export { bufferSource, decryptRange, readHeader } from './stream/random-access.js';
+export type { RandomAccessSource } from './stream/random-access.js';
+export { fileSource } from './stream/file-source.js';
+export { rewrapHeader } from './stream/rewrap.js';
+export type { RewrapOptions } from './stream/rewrap.js';
+export type { MessageHeader, HeaderLimits } from './format/header.js';
+export { describeHeader } from './format/describe-header.js';
+export type { HeaderDescription } from './format/describe-header.js';
+export { ciphertextLength, plaintextLength } from './format/lengths.js';
+export {
+  isEnvelopeMessage, FORMAT_VERSION, SUITE_AES256_GCM_HKDF_SHA512_COMMIT, DEFAULT_FRAME_LENGTH, MIN_FRAME_LENGTH,
+  MAX_FRAME_LENGTH, DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_CONTEXT_SIZE,
+} from './format/suite.js';
+export type { AeadBackend, AeadKey } from './crypto/aead.js';
+export { nodeAead } from './crypto/node-aead.js';
+export { nobleAead } from './crypto/noble-aead.js';
+export { RawAesKeyring } from './keyrings/raw-aes-keyring.js';
+export type { RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
+export { MultiKeyring } from './keyrings/multi-keyring.js';
+export type { MultiKeyringOptions } from './keyrings/multi-keyring.js';
 
 // --- kms / keystore / KmsKeyring (KMS work) ---
 

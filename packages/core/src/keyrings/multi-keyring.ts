@@ -1,0 +1,61 @@
+/**
+ * Multi-keyring (docs/FORMAT.md §8; the AWS Encryption SDK multi-keyring): on encrypt the generator
+ * (or the first child) makes the data key and every keyring wraps it, so each EDK unwraps to the
+ * same key; on decrypt the keyrings are asked in order and the first data key returned wins.
+ */
+import { ValidationException } from '../errors.js';
+import type { DecryptRequest, EncryptedDataKey, EncryptRequest, EncryptResult, Keyring } from './keyring.js';
+
+export interface MultiKeyringOptions {
+  generator?: Keyring;
+  children?: Keyring[];
+}
+
+export class MultiKeyring implements Keyring {
+  readonly generator: Keyring | undefined;
+  readonly children: readonly Keyring[];
+
+  constructor(opts: MultiKeyringOptions) {
+    const children = opts?.children ?? [];
+    if (!Array.isArray(children)) throw new ValidationException('MultiKeyring "children" must be an array of keyrings');
+    if (!opts?.generator && children.length === 0) throw new ValidationException('MultiKeyring needs a generator or at least one child');
+    for (const k of [opts.generator, ...children]) {
+      if (k !== undefined && (typeof k.onEncrypt !== 'function' || typeof k.onDecrypt !== 'function')) {
+        throw new ValidationException('MultiKeyring members must implement onEncrypt and onDecrypt');
+      }
+    }
+    this.generator = opts.generator;
+    this.children = Object.freeze([...children]);
+  }
+
+  async onEncrypt(request: EncryptRequest): Promise<EncryptResult> {
+    const all = this.generator ? [this.generator, ...this.children] : [...this.children];
+    const first = await all[0]!.onEncrypt(request);
+    const dataKey = first.dataKey;
+    const encryptedDataKeys: EncryptedDataKey[] = [...first.encryptedDataKeys];
+    for (const k of all.slice(1)) {
+      const r = await k.onEncrypt({ ...request, dataKey: new Uint8Array(dataKey) });
+      encryptedDataKeys.push(...r.encryptedDataKeys);
+    }
+    return { dataKey, encryptedDataKeys };
+  }
+
+  /**
+   * Asks each keyring in order. Returns the first data key; when none returns one, rethrows the
+   * first error a keyring raised, or returns `undefined` when none owned an EDK.
+   */
+  async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
+    const all = this.generator ? [this.generator, ...this.children] : [...this.children];
+    let firstError: unknown;
+    for (const k of all) {
+      try {
+        const key = await k.onDecrypt(request);
+        if (key !== undefined) return key;
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    return undefined;
+  }
+}

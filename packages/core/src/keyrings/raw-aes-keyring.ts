@@ -1,0 +1,89 @@
+/**
+ * Raw AES-256-GCM keyring (docs/FORMAT.md §8; modelled on the AWS Encryption SDK raw AES keyring):
+ * wraps the data key under a caller-held 32-byte wrapping key with a fresh 12-byte IV, binding the
+ * suite, the key's namespace and name, and the encryption context as AAD. Portable (@noble/ciphers).
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import type { Random } from '../defaults.js';
+import { InvalidCiphertextException, ValidationException } from '../errors.js';
+import { webRandom } from '../crypto/web-random.js';
+import { abytes } from '../format/assert.js';
+import { encodeCanonical } from '../format/canonical-msgpack.js';
+import { canonicalContext } from '../format/context.js';
+import { DATA_KEY_LENGTH, GCM_NONCE_LENGTH } from '../format/suite.js';
+import type { DecryptRequest, EncryptedDataKey, EncryptRequest, EncryptResult, Keyring } from './keyring.js';
+
+const AAD_LABEL = 'ENVELOPE-RAW-AES-V1';
+const WRAPPED_LENGTH = GCM_NONCE_LENGTH + DATA_KEY_LENGTH + 16;
+
+export interface RawAesKeyringOptions {
+  /** Stored as the EDK's keyId. */
+  keyName: string;
+  /** Stored as the EDK's providerId (e.g. "raw-aes" or your application's name). */
+  keyNamespace: string;
+  /** The 32-byte AES-256 wrapping key. Copied; the caller keeps ownership of its buffer. */
+  wrappingKey: Uint8Array;
+  /** CSPRNG for data keys and IVs (default: Web Crypto getRandomValues). */
+  random?: Random;
+}
+
+export class RawAesKeyring implements Keyring {
+  readonly keyName: string;
+  readonly keyNamespace: string;
+  readonly #wrappingKey: Uint8Array;
+  readonly #random: Random;
+
+  constructor(opts: RawAesKeyringOptions) {
+    if (!opts || typeof opts !== 'object') throw new ValidationException('RawAesKeyring options are required');
+    if (typeof opts.keyName !== 'string' || typeof opts.keyNamespace !== 'string' || opts.keyNamespace.length === 0) {
+      throw new ValidationException('RawAesKeyring needs a string keyName and a non-empty keyNamespace');
+    }
+    abytes(opts.wrappingKey, 32, 'wrappingKey');
+    this.keyName = opts.keyName;
+    this.keyNamespace = opts.keyNamespace;
+    this.#wrappingKey = new Uint8Array(opts.wrappingKey);
+    this.#random = opts.random ?? webRandom;
+  }
+
+  async onEncrypt(request: EncryptRequest): Promise<EncryptResult> {
+    const dataKey = request.dataKey ? new Uint8Array(request.dataKey) : this.#random(DATA_KEY_LENGTH);
+    abytes(dataKey, DATA_KEY_LENGTH, 'dataKey');
+    const iv = this.#random(GCM_NONCE_LENGTH);
+    abytes(iv, GCM_NONCE_LENGTH, 'iv');
+    const sealed = gcm(this.#wrappingKey, iv, this.aad(request.suiteId, request.context)).encrypt(dataKey);
+    const ciphertext = new Uint8Array(WRAPPED_LENGTH);
+    ciphertext.set(iv, 0);
+    ciphertext.set(sealed, GCM_NONCE_LENGTH);
+    const edk: EncryptedDataKey = { providerId: this.keyNamespace, keyId: this.keyName, providerInfo: '', ciphertext };
+    return { dataKey, encryptedDataKeys: [edk] };
+  }
+
+  /**
+   * Unwraps the first EDK of this namespace/name that authenticates. Returns `undefined` when none is
+   * ours; throws InvalidCiphertextException when ours exist but none authenticates (wrong wrapping
+   * key material, or an altered context or EDK).
+   */
+  async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
+    let owned = 0;
+    for (const edk of request.encryptedDataKeys) {
+      if (edk.providerId !== this.keyNamespace || edk.keyId !== this.keyName) continue;
+      owned++;
+      if (edk.ciphertext.length !== WRAPPED_LENGTH) continue;
+      try {
+        const iv = edk.ciphertext.subarray(0, GCM_NONCE_LENGTH);
+        return gcm(this.#wrappingKey, iv, this.aad(request.suiteId, request.context)).decrypt(edk.ciphertext.subarray(GCM_NONCE_LENGTH));
+      } catch {
+        // Try the next EDK of ours, if any.
+      }
+    }
+    if (owned === 0) return undefined;
+    throw new InvalidCiphertextException(
+      `raw AES key "${this.keyNamespace}/${this.keyName}" could not unwrap the data key: wrong wrapping key, or the encryption context or encrypted data key was altered`,
+    );
+  }
+
+  private aad(suiteId: number, context: Readonly<Record<string, string>>): Uint8Array {
+    const pairs = canonicalContext(context, Number.MAX_SAFE_INTEGER).map(([k, v]) => [k, v]);
+    return encodeCanonical([AAD_LABEL, suiteId, this.keyNamespace, this.keyName, pairs]);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Frame encryption (docs/FORMAT.md §5): cuts plaintext into full frames of `frameLength` bytes
+ * sealed as non-final, and on `end` seals the remainder (0..frameLength−1 bytes, possibly empty)
+ * as the final frame. Holds at most one frame of plaintext; pure apart from the AEAD backend.
+ */
+import { LimitExceededException } from '../errors.js';
+import type { AeadBackend, AeadKey } from '../crypto/aead.js';
+import { FrameCounter } from '../format/frame.js';
+import { MAX_FRAMES } from '../format/suite.js';
+import { ByteQueue } from './byte-queue.js';
+
+export class FrameSealer {
+  private readonly queue = new ByteQueue();
+  private readonly frames: FrameCounter;
+  private done = false;
+
+  constructor(
+    private readonly backend: AeadBackend,
+    private readonly key: AeadKey,
+    messageId: Uint8Array,
+    readonly frameLength: number,
+  ) {
+    this.frames = new FrameCounter(messageId);
+  }
+
+  /** Adds plaintext; appends the ciphertext of every completed frame to `out`. */
+  write(chunk: Uint8Array, out: Uint8Array[]): void {
+    if (this.done) throw new Error('write after end of the encrypted message');
+    this.queue.push(chunk);
+    while (this.queue.length >= this.frameLength) this.seal(this.queue.take(this.frameLength), false, out);
+  }
+
+  /** Seals the final frame and appends it to `out`; the sealer is then finished. */
+  end(out: Uint8Array[]): void {
+    if (this.done) return;
+    this.seal(this.queue.take(this.queue.length), true, out);
+    this.done = true;
+    this.key.destroy();
+  }
+
+  private seal(plaintext: Uint8Array[], final: boolean, out: Uint8Array[]): void {
+    const f = this.frames;
+    if (!f.hasRoom) throw new LimitExceededException(`a message holds at most ${MAX_FRAMES} frames`);
+    f.prepare(final);
+    for (const piece of this.backend.seal(this.key, f.nonce, f.aad, plaintext)) out.push(piece);
+    f.seq++;
+  }
+}
