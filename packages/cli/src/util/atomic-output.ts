@@ -1,0 +1,123 @@
+/**
+ * Atomic file output: data is written to a temp file in the target's directory, fsync'd, then
+ * renamed over the target on success. On any failure (including abort on SIGINT) the temp file is
+ * removed, so no partial output ever appears under the target name. `-` means stdout (not atomic:
+ * a pipe cannot be un-written; failures are reported by the exit code).
+ */
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Readable, Transform } from 'node:stream';
+import { UsageError } from '../errors.js';
+
+export interface AtomicTarget {
+  /** Absolute target path, or '-' for stdout. */
+  readonly path: string;
+  /** Overwrite an existing file (otherwise an existing target is a usage error). */
+  readonly force: boolean;
+}
+
+/** Throws a UsageError when the target exists and --force was not given. */
+export async function assertWritable(target: AtomicTarget): Promise<void> {
+  if (target.path === '-' || target.force) return;
+  const exists = await stat(target.path).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    },
+  );
+  if (exists) throw new UsageError(`${target.path} already exists; pass --force to overwrite it`);
+}
+
+/** A temp file beside `path` with a unique suffix derived from `suffix` (random hex). */
+export function tempPathFor(path: string, suffix: string): string {
+  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
+}
+
+/**
+ * Runs `write(sink)` into a temp file beside `target.path` and renames it into place on success.
+ * `sink` is a Writable over the temp file. The temp file is removed on any failure.
+ */
+export async function writeAtomically(
+  targetPath: string,
+  tempSuffix: string,
+  write: (sink: Writable) => Promise<void>,
+): Promise<void> {
+  const tmp = tempPathFor(targetPath, tempSuffix);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx', 0o600);
+    const sink = fileHandleWritable(handle);
+    await write(sink);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, targetPath);
+    await fsyncDir(dirname(targetPath));
+  } catch (e) {
+    if (handle !== undefined) await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Pipes `source` through `transforms` into the target (file atomically, or stdout for '-'). */
+export async function pipeToTarget(
+  source: Readable,
+  transforms: readonly Transform[],
+  targetPath: string,
+  stdout: Writable,
+  tempSuffix: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const opts = signal ? { signal } : {};
+  const chain = (sink: Writable): NodeJS.ReadWriteStream[] => [source, ...transforms, sink] as unknown as NodeJS.ReadWriteStream[];
+  if (targetPath === '-') {
+    await pipeline(chain(nonClosing(stdout)), opts);
+    return;
+  }
+  await writeAtomically(targetPath, tempSuffix, (sink) => pipeline(chain(sink), opts));
+}
+
+/** A Writable over an open FileHandle that does not close the handle (the caller fsyncs first). */
+export function fileHandleWritable(handle: FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      writeFully(handle, chunk).then(() => cb(), cb);
+    },
+    writev(chunks, cb) {
+      const buf = Buffer.concat(chunks.map((c) => c.chunk as Buffer));
+      writeFully(handle, buf).then(() => cb(), cb);
+    },
+  });
+}
+
+async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, off, chunk.length - off);
+    off += bytesWritten;
+  }
+}
+
+/** Wraps stdout so that the end of a pipeline does not end (close) the process's stdout. */
+export function nonClosing(target: Writable): Writable {
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      if (target.write(chunk)) cb();
+      else target.once('drain', () => cb());
+    },
+  });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Best effort: makes the rename durable on POSIX; not supported on every platform.
+  const h = await open(dir, 'r').catch(() => undefined);
+  if (h === undefined) return;
+  await h.sync().catch(() => undefined);
+  await h.close().catch(() => undefined);
+}

@@ -1,0 +1,80 @@
+/**
+ * Progress on stderr for long file work (bytes, rate, ETA) with cli-progress — drawn only when
+ * stderr is a TTY and --quiet is off, so pipes and scripts never see it.
+ */
+import { Transform, type Writable } from 'node:stream';
+import cliProgress from 'cli-progress';
+
+export interface ProgressOptions {
+  readonly enabled: boolean;
+  readonly stream: Writable;
+  /** Total bytes expected (input size), when known. */
+  readonly total?: number;
+  readonly label: string;
+}
+
+export interface Progress {
+  /** A pass-through Transform that counts the bytes flowing through it. */
+  readonly meter: Transform;
+  /** Stops drawing (call on success and on failure). */
+  stop(): void;
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** Creates a byte meter; draws a bar only when `enabled`. */
+export function createProgress(opts: ProgressOptions): Progress {
+  let seen = 0;
+  if (!opts.enabled) {
+    return {
+      meter: new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          seen += chunk.length;
+          cb(null, chunk);
+        },
+      }),
+      stop() {},
+    };
+  }
+  const total = opts.total ?? 0;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: opts.stream as unknown as NodeJS.WritableStream,
+      format: `${opts.label} [{bar}] {done} / {size} | {rate}/s | ETA {eta_formatted}`,
+      hideCursor: false,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      fps: 8,
+      noTTYOutput: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  bar.start(total || 1, 0, { done: formatBytes(0), size: total ? formatBytes(total) : '?', rate: formatBytes(0) });
+  let stopped = false;
+  return {
+    meter: new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        seen += chunk.length;
+        const secs = Math.max((performance.now() - started) / 1000, 0.001);
+        if (!total) bar.setTotal(seen || 1);
+        bar.update(seen, { done: formatBytes(seen), rate: formatBytes(seen / secs) });
+        cb(null, chunk);
+      },
+    }),
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
+    },
+  };
+}
