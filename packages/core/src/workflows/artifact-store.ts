@@ -12,10 +12,12 @@
  * swept on the next write. Metadata updates are temp + fsync + rename.
  */
 import { createReadStream } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, copyFile, constants as fsConstants } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, copyFile, stat, constants as fsConstants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Random } from '../defaults.js';
+import { fileSource } from '../stream/file-source.js';
+import type { RandomAccessSource } from '../stream/random-access.js';
 import { AlreadyExistsException, NotFoundException, ValidationException } from '../errors.js';
 import type { ArtifactScope, ImageMeta, SnapshotMeta } from './artifact-types.js';
 import { fsyncDir, writeJsonAtomic } from './atomic-file.js';
@@ -167,6 +169,43 @@ export class ArtifactStore {
       yield* createReadStream(join(dir, body), { start: bodyOffset, highWaterMark: READ_CHUNK });
     }
     return Readable.from(bytes(), { objectMode: false });
+  }
+
+  /**
+   * The snapshot's stored Envelope message as a RandomAccessSource (for readHeader and
+   * rewrapHeader): positional reads across its header file and its body file.
+   */
+  async openSource(meta: SnapshotMeta): Promise<RandomAccessSource> {
+    const { header, body, bodyOffset } = meta.layout;
+    const headerBytes = header === null ? new Uint8Array(0) : new Uint8Array(await readFile(this.snapshotFile(meta, header)));
+    const bodySource = await fileSource(this.snapshotFile(meta, body));
+    const h = headerBytes.length;
+    return {
+      size: h + bodySource.size - bodyOffset,
+      async read(offset, length) {
+        const out: Uint8Array[] = [];
+        if (offset < h) out.push(headerBytes.subarray(offset, Math.min(h, offset + length)));
+        const fromBody = Math.max(0, offset - h);
+        const want = length - (out[0]?.length ?? 0);
+        if (want > 0) out.push(await bodySource.read(bodyOffset + fromBody, want));
+        if (out.length === 1) return out[0]!;
+        const joined = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
+        let at = 0;
+        for (const b of out) {
+          joined.set(b, at);
+          at += b.length;
+        }
+        return joined;
+      },
+      close: () => bodySource.close?.() ?? Promise.resolve(),
+    };
+  }
+
+  /** Size in bytes of the stored message (header + body from its offset). */
+  async storedSize(meta: Pick<SnapshotMeta, 'layout'>, dir: string): Promise<number> {
+    const { header, body, bodyOffset } = meta.layout;
+    const h = header === null ? 0 : (await stat(join(dir, header))).size;
+    return h + (await stat(join(dir, body))).size - bodyOffset;
   }
 
   /** Path of a stored snapshot's file (header.env or body.env). */
