@@ -1,0 +1,79 @@
+/**
+ * Envelope: Encrypt File… (issue #6): QuickPick of keys (last-used first), optional encryption
+ * context, then each selected file `x` is encrypted to `x.enc` (createEncryptStream → KmsKeyring →
+ * GenerateDataKey) with progress and cancel. The original is kept unless
+ * `envelope.deleteOriginalAfterEncrypt` is on.
+ */
+import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseContextInput } from '../context-input.js';
+import { encryptFile, isEnvelopeFile } from '../file-crypto.js';
+import { rememberKey } from '../key-choices.js';
+import { encryptedPathFor } from '../paths.js';
+import type { CommandEnv } from '../ui.js';
+import { pickEncryptionKey } from './pick-key.js';
+import { exists, runFileJobs } from './run-files.js';
+
+export interface EncryptResult {
+  readonly outputs: string[];
+  readonly keyId: string;
+}
+
+export async function encryptFiles(env: CommandEnv, paths: readonly string[]): Promise<EncryptResult | undefined> {
+  const { ui } = env;
+  if (paths.length === 0) {
+    ui.warn('Envelope: select one or more files to encrypt.');
+    return undefined;
+  }
+  const inputs: string[] = [];
+  for (const p of paths) {
+    if (await isEnvelopeFile(p)) ui.warn(`Envelope: ${basename(p)} is already an Envelope file; skipped.`);
+    else inputs.push(p);
+  }
+  if (inputs.length === 0) return undefined;
+
+  const backend = await env.backend();
+  const title = inputs.length === 1 ? `Encrypt ${basename(inputs[0]!)}` : `Encrypt ${inputs.length} files`;
+  const keyId = await pickEncryptionKey(env, backend, title);
+  if (keyId === undefined) return undefined;
+  const contextText = await ui.input({
+    title,
+    prompt: 'Encryption context (optional, not secret): key=value pairs separated by commas',
+    placeHolder: 'purpose=config, env=dev',
+    validate: (v) => {
+      try {
+        parseContextInput(v);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+  });
+  if (contextText === undefined) return undefined;
+  const context = parseContextInput(contextText);
+
+  const targets = new Map(inputs.map((p) => [p, encryptedPathFor(p)]));
+  const existing: string[] = [];
+  for (const t of targets.values()) if (await exists(t)) existing.push(basename(t));
+  if (existing.length > 0) {
+    const ok = await ui.confirm(`Overwrite ${existing.join(', ')}?`, 'The existing encrypted file(s) will be replaced.', 'Overwrite');
+    if (!ok) return undefined;
+  }
+
+  const keyring = backend.keyring([keyId]);
+  const done = await runFileJobs(ui, `Envelope: ${title}`, inputs, (path, job) =>
+    encryptFile(path, targets.get(path)!, { keyring, context, ...job }),
+  );
+  await rememberKey(env.state, keyId);
+  const outputs = done.map((p) => targets.get(p)!);
+  if (env.settings().deleteOriginalAfterEncrypt) {
+    for (const p of done) await rm(p, { force: true });
+  }
+  env.filesChanged([...outputs, ...done]);
+  ui.info(
+    outputs.length === 1
+      ? `Envelope: encrypted ${basename(outputs[0]!)} with ${keyId}.`
+      : `Envelope: encrypted ${outputs.length} files with ${keyId}.`,
+  );
+  return { outputs, keyId };
+}

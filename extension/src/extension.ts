@@ -1,0 +1,185 @@
+/**
+ * Envelope for VS Code: activation wiring only (fsprovider-sample habit). Activates on
+ * `onFileSystem:envelope`, the `envelope.*` commands, the Keys view and the Encrypted Editor
+ * (docs/EXTENSION.md). Registers the read-only `envelope:` file system, the Encrypted Editor, the
+ * commands, the Keys view, the status bar item and the encrypted-file tracker; returns a small API
+ * the integration tests use.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { BackendSession } from './backend-session.js';
+import { commandTargets } from './command-targets.js';
+import { decryptFiles } from './commands/decrypt-files.js';
+import { encryptFiles } from './commands/encrypt-files.js';
+import { inspectEnvelopeFile } from './commands/inspect-file.js';
+import { reencryptFiles } from './commands/reencrypt-files.js';
+import { defaultHome } from './core-adapter.js';
+import { EncryptedEditorProvider, ENCRYPTED_EDITOR_VIEW_TYPE } from './encrypted-editor.js';
+import { EncryptedFileTracker } from './encrypted-files.js';
+import { EnvelopeFileSystemProvider, plaintextViewUri, READ_ONLY_MESSAGE } from './envelope-fs.js';
+import { reportError } from './error-report.js';
+import { KEYSTORE_FILE } from './key-backend.js';
+import {
+  copyArnAction, createAliasAction, createKeyAction, rotateNowAction, scheduleDeletionAction, setKeyEnabledAction,
+} from './key-actions.js';
+import type { KeyEntry } from './key-inventory.js';
+import { KeyTreeProvider, type KeyTreeNode } from './key-tree.js';
+import { ENVELOPE_SCHEME } from './paths.js';
+import { resolveSettings, type EnvelopeSettings } from './settings.js';
+import { EnvelopeStatusBar } from './status-bar.js';
+import type { CommandEnv } from './ui.js';
+import { VscodeUi } from './vscode-ui.js';
+
+export interface EnvelopeExtensionApi {
+  readonly env: CommandEnv;
+  readonly tracker: EncryptedFileTracker;
+  readonly editor: EncryptedEditorProvider;
+  readonly keys: KeyTreeProvider;
+  readonly session: BackendSession;
+}
+
+function readSettings(): EnvelopeSettings {
+  const cfg = vscode.workspace.getConfiguration('envelope');
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+  return resolveSettings((name) => cfg.get(name), process.env, { defaultHome: defaultHome(), ...(folder ? { workspaceDir: folder } : {}) });
+}
+
+export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi {
+  const ui = new VscodeUi();
+  const sub = (d: vscode.Disposable) => context.subscriptions.push(d);
+
+  const session = new BackendSession(readSettings, context.secrets, (home) =>
+    ui.confirm(
+      `Envelope: create the embedded keystore in ${home}?`,
+      'Envelope keeps your keys in a local keystore (a sealed file plus its root key, both readable only by you). This is asked once; set envelope.endpoint to use a KMS endpoint instead.',
+      'Create Keystore',
+    ),
+  );
+  const backend = () => session.get();
+
+  const tracker = new EncryptedFileTracker();
+  sub(tracker);
+  const env: CommandEnv = {
+    ui,
+    settings: readSettings,
+    backend,
+    state: context.globalState,
+    filesChanged: (paths) => void tracker.probe(paths),
+  };
+
+  sub(
+    vscode.workspace.registerFileSystemProvider(ENVELOPE_SCHEME, new EnvelopeFileSystemProvider(backend), {
+      isCaseSensitive: true,
+      isReadonly: new vscode.MarkdownString(READ_ONLY_MESSAGE),
+    }),
+  );
+  const editor = new EncryptedEditorProvider(backend, () => readSettings().maxEditorFileSize, (p) => void tracker.probe([p]));
+  sub(
+    vscode.window.registerCustomEditorProvider(ENCRYPTED_EDITOR_VIEW_TYPE, editor, {
+      webviewOptions: { retainContextWhenHidden: true },
+      supportsMultipleEditorsPerDocument: false,
+    }),
+  );
+
+  const keystoreReady = () => {
+    try {
+      const s = readSettings();
+      return s.backend.kind !== 'embedded' || s.createKeystoreWithoutAsking || existsSync(join(s.backend.home, KEYSTORE_FILE));
+    } catch {
+      return false;
+    }
+  };
+  const keys = new KeyTreeProvider(backend, keystoreReady);
+  sub(vscode.window.createTreeView('envelope.keys', { treeDataProvider: keys, showCollapseAll: true }));
+
+  const status = new EnvelopeStatusBar();
+  sub(status);
+  const refreshStatus = () => {
+    try {
+      status.update(readSettings());
+    } catch (e) {
+      status.update(e as Error);
+    }
+  };
+  refreshStatus();
+  sub(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('envelope')) return;
+      session.reset();
+      refreshStatus();
+      keys.refresh();
+    }),
+  );
+
+  /** Registers a command whose errors become one notification with the AWS error name. */
+  const command = (id: string, label: string, fn: (...args: unknown[]) => Promise<unknown>) =>
+    sub(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (e) {
+          const r = reportError(e, label);
+          if (r.show) void vscode.window.showErrorMessage(`Envelope: ${r.text}`);
+          return undefined;
+        }
+      }),
+    );
+  const paths = (a: unknown, b: unknown) => commandTargets(a, b, editor.activeUri).map((u) => u.fsPath);
+  const keyOf = (node: unknown): KeyEntry => {
+    const n = node as KeyTreeNode | undefined;
+    if (n?.kind !== 'key') throw new TypeError('select a key in the Envelope Keys view');
+    return n.entry;
+  };
+  const afterKeyChange = <T>(p: Promise<T>) => p.finally(() => keys.refresh());
+
+  command('envelope.encryptFile', 'Encrypt', (a, b) => encryptFiles(env, paths(a, b)));
+  command('envelope.decryptFile', 'Decrypt', (a, b) => decryptFiles(env, paths(a, b)));
+  command('envelope.reencryptFile', 'Re-encrypt', (a, b) => reencryptFiles(env, paths(a, b)));
+  command('envelope.inspectFile', 'Inspect', async (a, b) => {
+    const [first] = paths(a, b);
+    if (first === undefined) throw new TypeError('open or select an Envelope file to inspect');
+    return inspectEnvelopeFile(env, first);
+  });
+  command('envelope.openDecrypted', 'Open', async (a, b) => {
+    const [first] = paths(a, b);
+    if (first === undefined) throw new TypeError('select an Envelope file');
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(first), ENCRYPTED_EDITOR_VIEW_TYPE);
+  });
+  command('envelope.openPlaintextView', 'Open plaintext view', async (a, b) => {
+    const [first] = paths(a, b);
+    if (first === undefined) throw new TypeError('select an Envelope file');
+    const doc = await vscode.workspace.openTextDocument(plaintextViewUri(vscode.Uri.file(first)));
+    await vscode.window.showTextDocument(doc, { preview: true });
+  });
+  command('envelope.setPassphrase', 'Set passphrase', async () => {
+    const s = readSettings();
+    if (s.backend.kind !== 'embedded') throw new TypeError('a passphrase is used only by the embedded keystore (envelope.endpoint is set)');
+    const pass = await ui.input({ title: 'Envelope keystore passphrase', prompt: `Root-key passphrase for ${s.backend.home} (kept in VS Code SecretStorage)`, password: true });
+    if (pass === undefined) return;
+    await session.setPassphrase(s.backend.home, pass);
+    keys.refresh();
+    ui.info('Envelope: passphrase stored in SecretStorage.');
+  });
+  command('envelope.clearPassphrase', 'Forget passphrase', async () => {
+    const s = readSettings();
+    if (s.backend.kind === 'embedded') await session.setPassphrase(s.backend.home, undefined);
+    ui.info('Envelope: passphrase removed from SecretStorage.');
+  });
+  command('envelope.showSettings', 'Settings', async () => {
+    await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:envelope.envelope-vscode');
+  });
+  command('envelope.keys.refresh', 'Refresh keys', async () => keys.refresh());
+  command('envelope.keys.createKey', 'CreateKey', () => afterKeyChange(createKeyAction(env)));
+  command('envelope.keys.createAlias', 'CreateAlias', (n) => afterKeyChange(createAliasAction(env, keyOf(n))));
+  command('envelope.keys.rotateNow', 'RotateKeyOnDemand', (n) => afterKeyChange(rotateNowAction(env, keyOf(n))));
+  command('envelope.keys.enable', 'EnableKey', (n) => afterKeyChange(setKeyEnabledAction(env, keyOf(n), true)));
+  command('envelope.keys.disable', 'DisableKey', (n) => afterKeyChange(setKeyEnabledAction(env, keyOf(n), false)));
+  command('envelope.keys.scheduleDeletion', 'ScheduleKeyDeletion', (n) => afterKeyChange(scheduleDeletionAction(env, keyOf(n))));
+  command('envelope.keys.copyArn', 'Copy ARN', (n) => copyArnAction(env, keyOf(n)));
+
+  void vscode.commands.executeCommand('setContext', 'envelope.activated', true);
+  return { env, tracker, editor, keys, session };
+}
+
+export function deactivate(): void {}
