@@ -1,0 +1,270 @@
+/**
+ * The append-only audit log on disk (docs/ACCESS.md "Audit log"), after CloudTrail log files and
+ * digest files: per account, `<dir>/<accountId>/events.jsonl` (one hash-chained record per line,
+ * see audit-chain.ts) and `<dir>/<accountId>/digests.jsonl` (signed digests written every
+ * `digestEvery` events or `digestIntervalMs`, and on demand).
+ *
+ * Appends are safe across processes: each takes the account's lock file, re-reads the tail of the
+ * log (so it chains to whatever another process wrote), drops a torn last line left by a crash
+ * (an event whose write never completed was never committed), and writes the new line with one
+ * O_APPEND write followed by fsync.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
+import { KeystoreException, ValidationException } from '../errors.js';
+import { acquireFileLock } from '../keystore/file-lock.js';
+import { writeFileAtomicSync } from '../keystore/atomic-file.js';
+import type { AuditEvent } from './audit-event.js';
+import {
+  encodeRecord, ed25519Signer, fromHex, GENESIS_HASH, hashLine, signDigest, toHex,
+  type AuditRecord, type DigestRecord, type DigestSigner,
+} from './audit-chain.js';
+import { verifyAuditLog, type VerifyReport } from './audit-verify.js';
+import { queryAuditEvents, type AuditQuery } from './audit-query.js';
+
+export const EVENTS_FILE = 'events.jsonl';
+export const DIGESTS_FILE = 'digests.jsonl';
+export const SIGNING_KEY_FILE = 'digest-signing.key';
+
+export interface AuditLogOptions {
+  /** Root directory of the audit log (one sub-directory per account). */
+  readonly dir: string;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Digest signer; default: an Ed25519 key kept in `<dir>/digest-signing.key` (mode 0600). */
+  readonly signer?: DigestSigner;
+  /** Write a digest after this many new events. Default 100. */
+  readonly digestEvery?: number;
+  /** …or when the last digest is older than this (injected clock). Default one hour. */
+  readonly digestIntervalMs?: number;
+  /** fsync every append. Default true. */
+  readonly durable?: boolean;
+  readonly lockTimeoutMs?: number;
+}
+
+const ACCOUNT_RE = /^\d{12}$/;
+
+function checkAccount(accountId: string): void {
+  if (!ACCOUNT_RE.test(accountId)) throw new ValidationException(`accountId must be 12 digits, got "${accountId}"`);
+}
+
+/** Reads the last complete line of a file and truncates a torn (newline-less) tail. */
+function readTail(path: string, truncateTorn: boolean): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const fd = openSync(path, truncateTorn ? 'r+' : 'r');
+  try {
+    let size = fstatSync(fd).size;
+    if (size === 0) return undefined;
+    let chunk = 4096;
+    for (;;) {
+      const start = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      let text = buf.toString('utf8');
+      if (!text.endsWith('\n')) {
+        const nl = text.lastIndexOf('\n');
+        if (nl < 0 && start > 0) { chunk *= 2; continue; }
+        // Torn final line (a crash mid-write): it was never committed.
+        const keep = nl < 0 ? 0 : Buffer.byteLength(text.slice(0, nl + 1));
+        if (truncateTorn) ftruncateSync(fd, start + keep);
+        size = start + keep;
+        if (size === 0) return undefined;
+        text = text.slice(0, nl + 1);
+        if (nl < 0) continue;
+      }
+      const body = text.slice(0, -1);
+      const nl = body.lastIndexOf('\n');
+      if (nl >= 0) return body.slice(nl + 1);
+      if (start === 0) return body;
+      chunk *= 2;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class AuditLog {
+  readonly dir: string;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly signer: DigestSigner;
+  private readonly digestEvery: number;
+  private readonly digestIntervalMs: number;
+  private readonly durable: boolean;
+  private readonly lockTimeoutMs: number;
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  private constructor(opts: AuditLogOptions, signer: DigestSigner) {
+    this.dir = opts.dir;
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? systemRandom;
+    this.signer = signer;
+    this.digestEvery = opts.digestEvery ?? 100;
+    this.digestIntervalMs = opts.digestIntervalMs ?? 3_600_000;
+    this.durable = opts.durable ?? true;
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
+  }
+
+  /** Opens (creating) the audit directory and its digest signing key. */
+  static open(opts: AuditLogOptions): AuditLog {
+    try {
+      mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new KeystoreException(`Cannot create the audit directory ${opts.dir}: ${(e as Error).message}`);
+    }
+    let signer = opts.signer;
+    if (!signer) {
+      const keyPath = join(opts.dir, SIGNING_KEY_FILE);
+      let secret: Uint8Array;
+      if (existsSync(keyPath)) {
+        secret = fromHex(readFileSync(keyPath, 'utf8').trim());
+      } else {
+        secret = (opts.random ?? systemRandom)(32);
+        writeFileAtomicSync(keyPath, new TextEncoder().encode(toHex(secret) + '\n'), 0o600);
+      }
+      signer = ed25519Signer(secret);
+      secret.fill(0);
+    }
+    return new AuditLog(opts, signer);
+  }
+
+  /** The digest signing public key (hex) to pass to verify as the trusted key. */
+  get publicKey(): string {
+    return toHex(this.signer.publicKey);
+  }
+
+  private paths(accountId: string) {
+    const d = join(this.dir, accountId);
+    return { dir: d, events: join(d, EVENTS_FILE), digests: join(d, DIGESTS_FILE), lock: join(d, 'audit.lock') };
+  }
+
+  private serialize<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(accountId) ?? Promise.resolve();
+    const run = prev.then(fn);
+    this.queues.set(accountId, run.catch(() => undefined));
+    return run;
+  }
+
+  private async locked<T>(accountId: string, fn: () => T): Promise<T> {
+    const p = this.paths(accountId);
+    mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+    const lock = await acquireFileLock(p.lock, { clock: this.clock, random: this.random, timeoutMs: this.lockTimeoutMs });
+    try {
+      return fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  private appendLine(path: string, line: string): void {
+    const fd = openSync(path, 'a', 0o600);
+    try {
+      writeSync(fd, line + '\n');
+      if (this.durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Appends one event to `accountId`'s log; may also write a digest. Returns the record. */
+  append(accountId: string, event: AuditEvent): Promise<AuditRecord> {
+    checkAccount(accountId);
+    return this.serialize(accountId, () => this.locked(accountId, () => {
+      const p = this.paths(accountId);
+      const last = readTail(p.events, true);
+      let previousHash = GENESIS_HASH;
+      let sequence = 1;
+      if (last !== undefined) {
+        previousHash = hashLine(last);
+        const prev = JSON.parse(last) as AuditRecord;
+        sequence = prev.sequence + 1;
+      }
+      const record: AuditRecord = { sequence, previousHash, event };
+      const line = encodeRecord(record);
+      this.appendLine(p.events, line);
+      const lastDigest = this.lastDigest(accountId);
+      const since = sequence - (lastDigest?.endSequence ?? 0);
+      const age = this.clock().getTime() - Date.parse(lastDigest?.digestTime ?? event.eventTime);
+      if (since >= this.digestEvery || (lastDigest !== undefined && age >= this.digestIntervalMs)) {
+        this.writeDigestLocked(accountId, lastDigest, sequence, hashLine(line));
+      }
+      return record;
+    }));
+  }
+
+  private lastDigest(accountId: string): DigestRecord | undefined {
+    const t = readTail(this.paths(accountId).digests, true);
+    return t === undefined ? undefined : (JSON.parse(t) as DigestRecord);
+  }
+
+  private writeDigestLocked(accountId: string, last: DigestRecord | undefined, endSequence: number, lastEventHash: string): DigestRecord {
+    const d = signDigest({
+      digestVersion: 1,
+      accountId,
+      digestSequence: (last?.digestSequence ?? 0) + 1,
+      digestTime: this.clock().toISOString(),
+      startSequence: (last?.endSequence ?? 0) + 1,
+      endSequence,
+      lastEventHash,
+      previousDigestSignature: last?.signature ?? null,
+    }, this.signer);
+    this.appendLine(this.paths(accountId).digests, JSON.stringify(d));
+    return d;
+  }
+
+  /** Signs a digest covering every event not yet covered; undefined when there is none. */
+  writeDigest(accountId: string): Promise<DigestRecord | undefined> {
+    checkAccount(accountId);
+    return this.serialize(accountId, () => this.locked(accountId, () => {
+      const last = readTail(this.paths(accountId).events, true);
+      if (last === undefined) return undefined;
+      const rec = JSON.parse(last) as AuditRecord;
+      const lastDigest = this.lastDigest(accountId);
+      if (lastDigest && lastDigest.endSequence >= rec.sequence) return undefined;
+      return this.writeDigestLocked(accountId, lastDigest, rec.sequence, hashLine(last));
+    }));
+  }
+
+  /** Accounts that have a log. */
+  accounts(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir).filter((n) => ACCOUNT_RE.test(n) && existsSync(join(this.dir, n, EVENTS_FILE))).sort();
+  }
+
+  /** The raw events and digests files of an account ('' when absent). */
+  readFiles(accountId: string): { events: string; digests: string } {
+    checkAccount(accountId);
+    const p = this.paths(accountId);
+    return {
+      events: existsSync(p.events) ? readFileSync(p.events, 'utf8') : '',
+      digests: existsSync(p.digests) ? readFileSync(p.digests, 'utf8') : '',
+    };
+  }
+
+  /** The events of an account in log order (unparseable lines are skipped; use verify to see them). */
+  events(accountId: string): AuditEvent[] {
+    const out: AuditEvent[] = [];
+    for (const line of this.readFiles(accountId).events.split('\n')) {
+      if (!line) continue;
+      try {
+        out.push((JSON.parse(line) as AuditRecord).event);
+      } catch { /* reported by verify */ }
+    }
+    return out;
+  }
+
+  /** Filters an account's events (or every account's when accountId is omitted). */
+  query(q: AuditQuery & { readonly accountId?: string }): AuditEvent[] {
+    const accounts = q.accountId ? [q.accountId] : this.accounts();
+    const all = accounts.flatMap((a) => this.events(a));
+    if (!q.accountId) all.sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+    return queryAuditEvents(all, q);
+  }
+
+  /** Verifies an account's chain and digests against this log's signing key. */
+  verify(accountId: string): VerifyReport {
+    const f = this.readFiles(accountId);
+    return verifyAuditLog(f.events, f.digests, this.publicKey);
+  }
+}

@@ -1,0 +1,210 @@
+/** Audit log: CloudTrail-like events, hash chain, signed digests, tamper detection, query. */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../../packages/core/src/audit/audit-log.js';
+import { buildAuditEvent, uuidFrom, type AuditEvent } from '../../../packages/core/src/audit/audit-event.js';
+import { verifyAuditLog } from '../../../packages/core/src/audit/audit-verify.js';
+import { ed25519Signer } from '../../../packages/core/src/audit/audit-chain.js';
+
+function seeded(seed = 1) {
+  let x = seed;
+  return (n: number) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      out[i] = x >>> 24;
+    }
+    return out;
+  };
+}
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+function makeEvent(random: (n: number) => Uint8Array, i: number, over: Partial<Parameters<typeof buildAuditEvent>[0]> = {}): AuditEvent {
+  return buildAuditEvent({
+    time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+    operation: i % 3 === 0 ? 'Decrypt' : 'Encrypt',
+    principal: 'arn:aws:iam::111122223333:user/alice',
+    principalAccountId: '111122223333',
+    region: 'us-east-1',
+    requestParameters: { KeyId: KEY, EncryptionContext: { app: 'x' }, Plaintext: new TextEncoder().encode('TOP-SECRET-PLAINTEXT'), GrantTokens: ['tok'] },
+    responseElements: { KeyId: KEY, CiphertextBlob: new Uint8Array(8), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+    resources: [KEY],
+    requestId: uuidFrom(random(16)),
+    eventId: uuidFrom(random(16)),
+    recipientAccountId: '111122223333',
+    ...over,
+  });
+}
+
+describe('audit log', () => {
+  let dir: string;
+  let log: AuditLog;
+  let random: (n: number) => Uint8Array;
+  let t = Date.UTC(2026, 0, 1);
+  const clock = () => new Date(t);
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'envelope-audit-'));
+    random = seeded(7);
+    t = Date.UTC(2026, 0, 1);
+    log = AuditLog.open({ dir, clock, random, digestEvery: 4, durable: false });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function fill(n: number) {
+    for (let i = 1; i <= n; i++) await log.append('111122223333', makeEvent(random, i));
+  }
+  const files = () => log.readFiles('111122223333');
+  const eventsPath = () => join(dir, '111122223333', 'events.jsonl');
+  const lines = () => readFileSync(eventsPath(), 'utf8').split('\n').filter(Boolean);
+  const writeLines = (ls: string[]) => writeFileSync(eventsPath(), ls.map((l) => l + '\n').join(''));
+
+  it('records CloudTrail fields and never plaintext, tokens or blobs', async () => {
+    await fill(1);
+    const [e] = log.events('111122223333');
+    assert.ok(e);
+    assert.equal(e.eventVersion, '1.08');
+    assert.equal(e.eventSource, 'kms.amazonaws.com');
+    assert.equal(e.eventName, 'Encrypt');
+    assert.equal(e.userIdentity.type, 'IAMUser');
+    assert.equal(e.userIdentity.userName, 'alice');
+    assert.deepEqual(e.resources, [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: KEY }]);
+    assert.deepEqual(e.requestParameters, { KeyId: KEY, EncryptionContext: { app: 'x' } });
+    assert.deepEqual(e.responseElements, { KeyId: KEY, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
+    assert.equal(e.readOnly, false);
+    assert.equal(e.recipientAccountId, '111122223333');
+    const raw = readFileSync(eventsPath(), 'utf8');
+    assert.ok(!raw.includes('TOP-SECRET-PLAINTEXT') && !raw.includes('tok"'));
+  });
+
+  it('chains events and writes signed digests every N events', async () => {
+    await fill(10);
+    const r = log.verify('111122223333');
+    assert.deepEqual(r.issues, []);
+    assert.equal(r.events, 10);
+    assert.equal(r.digests, 2);
+    assert.equal(r.signedThrough, 8);
+    const d = await log.writeDigest('111122223333');
+    assert.equal(d?.endSequence, 10);
+    assert.equal(await log.writeDigest('111122223333'), undefined);
+    assert.equal(log.verify('111122223333').signedThrough, 10);
+  });
+
+  it('detects an edited event', async () => {
+    await fill(6);
+    const ls = lines();
+    ls[2] = ls[2]!.replace('user/alice', 'user/mallory');
+    writeLines(ls);
+    const r = log.verify('111122223333');
+    assert.equal(r.ok, false);
+    assert.equal(r.issues[0]!.kind, 'edited');
+    assert.equal(r.issues[0]!.line, 3);
+    assert.equal(r.issues[0]!.sequence, 3);
+  });
+
+  it('detects a deleted event', async () => {
+    await fill(6);
+    const ls = lines();
+    ls.splice(3, 1);
+    writeLines(ls);
+    const r = log.verify('111122223333');
+    assert.equal(r.issues.length, 1, JSON.stringify(r.issues));
+    assert.equal(r.issues[0]!.kind, 'deleted');
+    assert.equal(r.issues[0]!.sequence, 4);
+  });
+
+  it('detects a truncated tail through the digests', async () => {
+    await fill(8);
+    writeLines(lines().slice(0, 6));
+    const r = log.verify('111122223333');
+    assert.ok(r.issues.some((i) => i.kind === 'deleted' && i.sequence === 7), JSON.stringify(r.issues));
+  });
+
+  it('detects an inserted event (chained to its predecessor) and a forged one', async () => {
+    await fill(6);
+    const ls = lines();
+    const prev = JSON.parse(ls[1]!);
+    const { hashLine } = await import('../../../packages/core/src/audit/audit-chain.js');
+    const fake = JSON.stringify({ sequence: 3, previousHash: hashLine(ls[1]!), event: { ...prev.event, eventName: 'ScheduleKeyDeletion' } });
+    writeLines([...ls.slice(0, 2), fake, ...ls.slice(2)]);
+    let r = log.verify('111122223333');
+    assert.equal(r.issues.length, 1, JSON.stringify(r.issues));
+    assert.equal(r.issues[0]!.kind, 'inserted');
+    assert.equal(r.issues[0]!.line, 3);
+    const forged = JSON.stringify({ sequence: 99, previousHash: 'ab'.repeat(32), event: prev.event });
+    writeLines([...ls.slice(0, 4), forged, ...ls.slice(4)]);
+    r = log.verify('111122223333');
+    assert.equal(r.issues.length, 1, JSON.stringify(r.issues));
+    assert.equal(r.issues[0]!.kind, 'inserted');
+    assert.equal(r.issues[0]!.line, 5);
+  });
+
+  it('detects reordered events', async () => {
+    await fill(6);
+    const ls = lines();
+    [ls[2], ls[3]] = [ls[3]!, ls[2]!];
+    writeLines(ls);
+    const r = log.verify('111122223333');
+    assert.equal(r.issues.length, 1, JSON.stringify(r.issues));
+    assert.equal(r.issues[0]!.kind, 'reordered');
+    assert.equal(r.issues[0]!.sequence, 3);
+  });
+
+  it('detects an edit hidden by rewriting the chain, through the signed digest', async () => {
+    await fill(8);
+    const { hashLine } = await import('../../../packages/core/src/audit/audit-chain.js');
+    const ls = lines().map((l) => JSON.parse(l));
+    ls[1].event.errorCode = 'AccessDeniedException';
+    let prev = '0'.repeat(64);
+    const out = ls.map((r) => {
+      const line = JSON.stringify({ sequence: r.sequence, previousHash: prev, event: r.event });
+      prev = hashLine(line);
+      return line;
+    });
+    writeLines(out);
+    const r = log.verify('111122223333');
+    assert.ok(r.issues.some((i) => i.kind === 'edited' && /digest 1/.test(i.message)), JSON.stringify(r.issues));
+  });
+
+  it('rejects digests signed by another key', async () => {
+    await fill(4);
+    const f = files();
+    const other = ed25519Signer(new Uint8Array(32).fill(9));
+    const { toHex } = await import('../../../packages/core/src/audit/audit-chain.js');
+    const r = verifyAuditLog(f.events, f.digests, toHex(other.publicKey));
+    assert.equal(r.issues[0]!.kind, 'digest');
+  });
+
+  it('recovers from a torn final line and keeps the chain', async () => {
+    await fill(3);
+    appendFileSync(eventsPath(), '{"sequence":4,"previousHash":"ab');
+    await log.append('111122223333', makeEvent(random, 4));
+    const r = log.verify('111122223333');
+    assert.deepEqual(r.issues, []);
+    assert.equal(r.events, 4);
+  });
+
+  it('serializes concurrent appends from two handles on the same directory', async () => {
+    const other = AuditLog.open({ dir, clock, random: seeded(99), digestEvery: 1000, durable: false });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? log : other).append('111122223333', makeEvent(random, i))));
+    const r = log.verify('111122223333');
+    assert.deepEqual(r.issues, []);
+    assert.equal(r.events, 40);
+  });
+
+  it('queries by key, principal, event name, error and time range', async () => {
+    await fill(6);
+    await log.append('111122223333', makeEvent(random, 7, { principal: 'arn:aws:iam::111122223333:role/Worker', errorCode: 'AccessDeniedException', errorMessage: 'denied' }));
+    assert.equal(log.query({ accountId: '111122223333', eventName: 'Decrypt' }).length, 2);
+    assert.equal(log.query({ accountId: '111122223333', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }).length, 7);
+    assert.equal(log.query({ accountId: '111122223333', keyId: 'nope' }).length, 0);
+    assert.equal(log.query({ principal: 'arn:aws:iam::111122223333:role/Worker' }).length, 1);
+    assert.equal(log.query({ principal: 'alice' }).length, 6);
+    assert.equal(log.query({ error: 'AccessDeniedException' })[0]!.errorMessage, 'denied');
+    assert.equal(log.query({ error: true }).length, 1);
+    assert.equal(log.query({ error: false }).length, 6);
+    assert.equal(log.query({ from: new Date(Date.UTC(2026, 0, 1, 0, 0, 3)), to: new Date(Date.UTC(2026, 0, 1, 0, 0, 5)) }).length, 2);
+    assert.equal(log.query({ limit: 2, newestFirst: true })[0]!.eventTime, '2026-01-01T00:00:07Z');
+  });
+});
