@@ -1,0 +1,241 @@
+/**
+ * The embedded keystore (docs/KMS.md "The embedded keystore"): one msgpack file in
+ * $ENVELOPE_HOME holding named sections ("kms", and whatever other features register), with
+ * key material sealed under the root key (sealer.ts). Generic transactional API:
+ *   - `read()` returns the current state (reloaded when the file changed on disk);
+ *   - `update(fn)` takes the inter-process lock, reloads, runs `fn` on a private copy,
+ *     and commits it with temp file + fsync + rename (atomic-file.ts). If `fn` throws, nothing
+ *     is written.
+ */
+import { mkdirSync, readFileSync, statSync, existsSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
+import { Packr } from 'msgpackr';
+import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
+import { KeystoreException } from '../errors.js';
+import { createSealer, type Sealer } from './sealer.js';
+import { writeFileAtomicSync } from './atomic-file.js';
+import { acquireFileLock } from './file-lock.js';
+import {
+  chooseRootKeySource,
+  deriveFromPassphrase,
+  generateRootKeyFile,
+  type RootKeyOptions,
+  type ScryptParams,
+} from './root-key.js';
+
+export const KEYSTORE_FILE = 'keystore.msgpack';
+const LOCK_FILE = 'keystore.lock';
+const MAGIC = 'envelope-keystore';
+const FORMAT_VERSION = 1;
+const CHECK_AAD = 'envelope-keystore/root-key-check/v1';
+const DEFAULT_SCRYPT = { N: 1 << 15, r: 8, p: 1 } as const;
+
+/** The persisted state: a generation counter and named sections owned by features. */
+export interface KeystoreState {
+  /** Incremented by every committed update. */
+  generation: number;
+  sections: Record<string, unknown>;
+}
+
+interface FileImage {
+  magic: string;
+  format: number;
+  kdf?: { salt: Uint8Array; N: number; r: number; p: number };
+  check: Uint8Array;
+  generation: number;
+  sections: Record<string, unknown>;
+}
+
+export interface KeystoreOptions extends RootKeyOptions {
+  /** Directory of the store; created (mode 0700) on first use. */
+  readonly home: string;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** How long `update` waits for another process's lock. Default 30 s. */
+  readonly lockTimeoutMs?: number;
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+/** Returns `state.sections[name]`, creating it with `init()` when absent (inside `update`). */
+export function section<T>(state: KeystoreState, name: string, init: () => T): T {
+  let s = state.sections[name] as T | undefined;
+  if (s === undefined) {
+    s = init();
+    state.sections[name] = s;
+  }
+  return s;
+}
+
+export class Keystore {
+  readonly home: string;
+  readonly path: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly sealer: Sealer;
+  private readonly lockTimeoutMs: number;
+  private readonly kdf: FileImage['kdf'];
+  private readonly check: Uint8Array;
+  private cache: { state: KeystoreState; stat: BigIntStats | undefined; raw: Uint8Array | undefined };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(opts: KeystoreOptions, sealer: Sealer, kdf: FileImage['kdf'], check: Uint8Array, image: FileImage | undefined, raw: Uint8Array | undefined, stat: BigIntStats | undefined) {
+    this.home = opts.home;
+    this.path = join(opts.home, KEYSTORE_FILE);
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? systemRandom;
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
+    this.sealer = sealer;
+    this.kdf = kdf;
+    this.check = check;
+    this.cache = { state: { generation: image?.generation ?? 0, sections: image?.sections ?? {} }, stat, raw };
+  }
+
+  /** Opens (creating the directory and root key on first use) and verifies the root key. */
+  static open(opts: KeystoreOptions): Keystore {
+    const random = opts.random ?? systemRandom;
+    try {
+      mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new KeystoreException(`Cannot create the keystore directory ${opts.home}: ${(e as Error).message}`);
+    }
+    const path = join(opts.home, KEYSTORE_FILE);
+    let raw: Uint8Array | undefined;
+    let image: FileImage | undefined;
+    let stat: BigIntStats | undefined;
+    if (existsSync(path)) {
+      stat = statSync(path, { bigint: true });
+      raw = readFileSync(path);
+      image = decodeImage(raw, path);
+    }
+    const source = chooseRootKeySource(opts.home, opts);
+    let rootKey: Uint8Array;
+    let kdf = image?.kdf;
+    if (source.kind === 'passphrase') {
+      if (image && !image.kdf) {
+        throw new KeystoreException(`The keystore at ${path} was created with a root key, not a passphrase; set ENVELOPE_ROOT_KEY or restore root.key`);
+      }
+      kdf ??= { salt: random(16), ...DEFAULT_SCRYPT };
+      rootKey = deriveFromPassphrase(source.passphrase, kdf as ScryptParams);
+    } else {
+      if (image?.kdf) {
+        throw new KeystoreException(`The keystore at ${path} is protected by a passphrase; set ENVELOPE_PASSPHRASE`);
+      }
+      if (source.kind === 'generate') {
+        if (image) {
+          throw new KeystoreException(`The keystore at ${path} exists but its root key is missing: set ENVELOPE_ROOT_KEY, ENVELOPE_PASSPHRASE, or restore ${join(opts.home, 'root.key')}`);
+        }
+        rootKey = generateRootKeyFile(opts.home, random);
+      } else {
+        rootKey = source.key;
+      }
+    }
+    const sealer = createSealer(rootKey, random);
+    let check: Uint8Array;
+    if (image) {
+      verifyRootKey(sealer, image, path);
+      check = image.check;
+    } else {
+      check = sealer.seal(new Uint8Array(0), CHECK_AAD);
+    }
+    return new Keystore(opts, sealer, kdf, check, image, raw, stat);
+  }
+
+  /** The current committed state (do not mutate it; use `update`). Reloads if the file changed. */
+  read(): Readonly<KeystoreState> {
+    this.refresh();
+    return this.cache.state;
+  }
+
+  /**
+   * Runs `fn` on a private copy of the freshest state under the inter-process lock and commits
+   * the result atomically. Calls are serialized within the process as well.
+   */
+  update<T>(fn: (state: KeystoreState) => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.runUpdate(fn));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runUpdate<T>(fn: (state: KeystoreState) => T | Promise<T>): Promise<T> {
+    const lock = await acquireFileLock(join(this.home, LOCK_FILE), {
+      clock: this.clock,
+      random: this.random,
+      timeoutMs: this.lockTimeoutMs,
+    });
+    try {
+      this.refresh();
+      const base = this.cache.raw;
+      const image = base ? decodeImage(base, this.path) : undefined;
+      const state: KeystoreState = { generation: image?.generation ?? 0, sections: image?.sections ?? {} };
+      const result = await fn(state);
+      const next = encodeImage(this.kdf, this.check, state.generation, state.sections);
+      if (base && Buffer.from(next).equals(Buffer.from(base))) {
+        // Nothing changed: no write, but expose the fresh copy.
+        return result;
+      }
+      state.generation += 1;
+      const bytes = encodeImage(this.kdf, this.check, state.generation, state.sections);
+      try {
+        writeFileAtomicSync(this.path, bytes, 0o600);
+      } catch (e) {
+        throw new KeystoreException(`Cannot write the keystore ${this.path}: ${(e as Error).message}`);
+      }
+      this.cache = { state, stat: statSync(this.path, { bigint: true }), raw: bytes };
+      return result;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Reloads the cached state when the file was replaced by another process or writer. */
+  private refresh(): void {
+    let stat: BigIntStats | undefined;
+    try {
+      stat = statSync(this.path, { bigint: true });
+    } catch {
+      stat = undefined;
+    }
+    const old = this.cache.stat;
+    if (stat === undefined) {
+      if (old !== undefined) throw new KeystoreException(`The keystore file ${this.path} disappeared`);
+      return;
+    }
+    if (old && old.ino === stat.ino && old.mtimeNs === stat.mtimeNs && old.size === stat.size) return;
+    const raw = readFileSync(this.path);
+    const image = decodeImage(raw, this.path);
+    verifyRootKey(this.sealer, image, this.path);
+    this.cache = { state: { generation: image.generation, sections: image.sections }, stat, raw };
+  }
+}
+
+function verifyRootKey(sealer: Sealer, image: FileImage, path: string): void {
+  try {
+    sealer.open(image.check, CHECK_AAD);
+  } catch {
+    throw new KeystoreException(
+      `Wrong root key for the keystore at ${path}: check ENVELOPE_ROOT_KEY, ENVELOPE_PASSPHRASE or root.key (nothing was changed)`,
+    );
+  }
+}
+
+function encodeImage(kdf: FileImage['kdf'], check: Uint8Array, generation: number, sections: Record<string, unknown>): Uint8Array {
+  const image: FileImage = { magic: MAGIC, format: FORMAT_VERSION, check, generation, sections };
+  if (kdf) image.kdf = kdf;
+  return packr.pack(image);
+}
+
+function decodeImage(raw: Uint8Array, path: string): FileImage {
+  let image: FileImage;
+  try {
+    image = packr.unpack(raw) as FileImage;
+  } catch (e) {
+    throw new KeystoreException(`The keystore ${path} is corrupt: ${(e as Error).message}`);
+  }
+  if (!image || image.magic !== MAGIC) throw new KeystoreException(`${path} is not an Envelope keystore`);
+  if (image.format !== FORMAT_VERSION) {
+    throw new KeystoreException(`${path} has keystore format ${image.format}; this version reads format ${FORMAT_VERSION}`);
+  }
+  image.sections ??= {};
+  return image;
+}

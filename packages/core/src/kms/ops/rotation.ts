@@ -1,0 +1,124 @@
+/**
+ * EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand,
+ * ListKeyRotations (AWS KMS API Reference; Developer Guide "Rotating AWS KMS keys").
+ * Only symmetric keys with AWS_KMS origin rotate; multi-Region keys rotate on the primary and
+ * the replicas receive the same version. Due automatic rotations are applied by maintenance.ts.
+ */
+import { LimitExceededException, UnsupportedOperationException } from '../../errors.js';
+import { DAY_MS, DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS } from '../constants.js';
+import type { KeyRecord } from '../key-record.js';
+import { addVersion } from '../maintenance.js';
+import { relatedMultiRegionKeys } from '../metadata.js';
+import { keyOf, type Operation } from '../operation.js';
+import type {
+  EnableKeyRotationRequest, GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse, ListKeyRotationsRequest,
+  ListKeyRotationsResponse, RotationsListEntry,
+} from '../types.js';
+import { optionalInt, paginate } from './validate.js';
+
+/** AWS allows a limited number of on-demand rotations per key. */
+export const MAX_ON_DEMAND_ROTATIONS = 10;
+
+export function requireRotatable(key: KeyRecord, op: string, allowAwsManaged = false): void {
+  if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw new UnsupportedOperationException(`${key.arn} has key spec ${key.keySpec}; ${op} supports symmetric encryption keys only.`);
+  }
+  if (key.origin !== 'AWS_KMS') {
+    throw new UnsupportedOperationException(`${key.arn} has imported key material; rotate it manually (create a new key, then UpdateAlias).`);
+  }
+  if (key.keyManager === 'AWS' && !allowAwsManaged) {
+    throw new UnsupportedOperationException(`${key.arn} is an AWS managed key; AWS rotates it every year.`);
+  }
+  if (key.multiRegion && key.primaryRegion !== key.region) {
+    throw new UnsupportedOperationException(`${key.arn} is a multi-Region replica; call ${op} on the primary key in ${key.primaryRegion}.`);
+  }
+}
+
+function syncReplicas(section: Parameters<typeof relatedMultiRegionKeys>[0], key: KeyRecord): void {
+  for (const k of relatedMultiRegionKeys(section, key)) if (k !== key) k.rotation = { ...key.rotation };
+}
+
+const target = (req: KeyIdRequest) => [{ role: 'target' as const, ref: req.KeyId, field: 'KeyId' }];
+
+export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<string, never>> = {
+  name: 'EnableKeyRotation',
+  mutates: true,
+  validate(req) {
+    optionalInt(req.RotationPeriodInDays, 'RotationPeriodInDays', MIN_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS);
+  },
+  targets: target,
+  act(ctx, req) {
+    const key = keyOf(ctx);
+    requireRotatable(key, 'EnableKeyRotation');
+    const period = req.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
+    const base = key.rotation.enabled ? key.versions[key.versions.length - 1]!.createdAt : ctx.now;
+    key.rotation = { ...key.rotation, enabled: true, periodDays: period, nextRotation: base + period * DAY_MS };
+    syncReplicas(ctx.section, key);
+    return {};
+  },
+};
+
+export const disableKeyRotationOp: Operation<KeyIdRequest, Record<string, never>> = {
+  name: 'DisableKeyRotation',
+  mutates: true,
+  targets: target,
+  act(ctx) {
+    const key = keyOf(ctx);
+    requireRotatable(key, 'DisableKeyRotation');
+    key.rotation = { enabled: false };
+    syncReplicas(ctx.section, key);
+    return {};
+  },
+};
+
+export const getKeyRotationStatusOp: Operation<KeyIdRequest, GetKeyRotationStatusResponse> = {
+  name: 'GetKeyRotationStatus',
+  mutates: false,
+  targets: target,
+  act(ctx) {
+    const key = keyOf(ctx);
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {
+      throw new UnsupportedOperationException(`${key.arn} does not support automatic rotation (${key.keySpec}, origin ${key.origin}).`);
+    }
+    const r = key.rotation;
+    const res: GetKeyRotationStatusResponse = { KeyRotationEnabled: r.enabled, KeyId: key.arn };
+    if (r.enabled && r.periodDays) res.RotationPeriodInDays = r.periodDays;
+    if (r.enabled && r.nextRotation !== undefined) res.NextRotationDate = new Date(r.nextRotation);
+    if (r.onDemandStartedAt !== undefined) res.OnDemandRotationStartDate = new Date(r.onDemandStartedAt);
+    return res;
+  },
+};
+
+export const rotateKeyOnDemandOp: Operation<KeyIdRequest, KeyIdResponse> = {
+  name: 'RotateKeyOnDemand',
+  mutates: true,
+  targets: target,
+  act(ctx) {
+    const key = keyOf(ctx);
+    requireRotatable(key, 'RotateKeyOnDemand');
+    const onDemand = key.versions.filter((v) => v.rotationType === 'ON_DEMAND').length;
+    if (onDemand >= MAX_ON_DEMAND_ROTATIONS) {
+      throw new LimitExceededException(`${key.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
+    }
+    addVersion(ctx.section, key, ctx.now, 'ON_DEMAND', ctx.random, ctx.sealer);
+    key.rotation.onDemandStartedAt = ctx.now;
+    return { KeyId: key.arn };
+  },
+};
+
+export const listKeyRotationsOp: Operation<ListKeyRotationsRequest, ListKeyRotationsResponse> = {
+  name: 'ListKeyRotations',
+  mutates: false,
+  targets: target,
+  act(ctx, req) {
+    const key = keyOf(ctx);
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {
+      throw new UnsupportedOperationException(`${key.arn} does not support rotation (${key.keySpec}, origin ${key.origin}).`);
+    }
+    const rotations: RotationsListEntry[] = key.versions.slice(1).map((v) => ({
+      KeyId: key.arn, RotationDate: new Date(v.createdAt), RotationType: v.rotationType ?? 'AUTOMATIC', KeyMaterialId: v.id,
+    }));
+    const { page, ...rest } = paginate(rotations, req.Limit, req.Marker, 100);
+    return { Rotations: page, ...rest };
+  },
+};

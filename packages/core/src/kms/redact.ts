@@ -1,0 +1,28 @@
+/**
+ * What an audit event may carry (STYLE.md §9): request parameters without any binary field
+ * (Plaintext, CiphertextBlob, Message, ImportToken, ...) and without grant tokens; response
+ * identifiers only.
+ */
+const NEVER = new Set(['Plaintext', 'GrantTokens', 'GrantToken', 'PrivateKeyPlaintext', 'SharedSecret']);
+
+export function redactRequest(req: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof req !== 'object' || req === null) return out;
+  for (const [k, v] of Object.entries(req)) {
+    if (NEVER.has(k) || v instanceof Uint8Array || v === undefined) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function responseIds(res: unknown): Record<string, unknown> | undefined {
+  if (typeof res !== 'object' || res === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(res)) {
+    if (NEVER.has(k) || v instanceof Uint8Array) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) out[k] = v;
+  }
+  const md = (res as { KeyMetadata?: { KeyId?: string; Arn?: string } }).KeyMetadata;
+  if (md) out.KeyMetadata = { KeyId: md.KeyId, Arn: md.Arn };
+  return Object.keys(out).length ? out : undefined;
+}
