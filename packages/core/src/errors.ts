@@ -56,6 +56,12 @@ export const ThrottlingException = kmsError('ThrottlingException', 400);
 export const KMSInternalException = kmsError('KMSInternalException', 500);
 /** The local keystore could not be opened or written (wrong root key, corrupt file, lock timeout). */
 export const KeystoreException = kmsError('KeystoreException', 500);
+/** IAM: the user, role, access key or policy already exists (IAM API Reference, EntityAlreadyExists). */
+export const EntityAlreadyExistsException = kmsError('EntityAlreadyExistsException', 409);
+/** IAM: the named user, role, access key, policy or profile does not exist (IAM NoSuchEntity). */
+export const NoSuchEntityException = kmsError('NoSuchEntityException', 404);
+/** IAM: the entity still has attached resources (access keys, policies) (IAM DeleteConflict). */
+export const DeleteConflictException = kmsError('DeleteConflictException', 409);
 
 /** True when `e` is a KmsError with the given AWS name. */
 export function isKmsError(e: unknown, name?: string): e is KmsError {
