@@ -1,7 +1,8 @@
 /**
  * The AEAD backend contract for AES-256-GCM (NIST SP 800-38D; docs/FORMAT.md §1, §5). Two
  * implementations produce byte-identical output: node-aead.ts (node:crypto, the hot path) and
- * noble-aead.ts (@noble/ciphers, portable). This file imports nothing platform-specific.
+ * noble-aead.ts (@noble/ciphers and @noble/hashes, portable). Each also provides the two once-per-
+ * message primitives, HKDF-SHA-512 and HMAC-SHA-256 (docs/FORMAT.md §3.3, §4). This file imports nothing platform-specific.
  */
 
 /** AES-GCM tag length in bytes (FORMAT.md §1). */
@@ -28,6 +29,10 @@ export interface AeadBackend {
    * after the tag verified, or `undefined` when authentication fails.
    */
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, ciphertext: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined;
+  /** HKDF-SHA-512 (RFC 5869), `length` bytes. */
+  hkdfSha512(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** HMAC-SHA-256 (RFC 2104), 32 bytes. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 /** Concatenates pieces (one copy; returns the piece itself when there is only one). */

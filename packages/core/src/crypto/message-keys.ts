@@ -4,11 +4,9 @@
  *   commitment = HKDF-SHA-512(dataKey, salt = messageId, info = "ENVELOPE-V1 COMMITMENT"  || uint16(suite), 32)
  *   headerKey  = HKDF-SHA-512(dataKey, salt = messageId, info = "ENVELOPE-V1 HEADER KEY"  || uint16(suite), 32)
  *   headerTag  = HMAC-SHA-256(headerKey, preamble || header body)
- * Portable (@noble/hashes): runs once per message, never on the per-frame path.
+ * Runs once per message on the backend's HKDF and HMAC (node:crypto or @noble/hashes).
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import type { AeadBackend } from './aead.js';
 
 export interface MessageKeys {
   readonly contentKey: Uint8Array;
@@ -32,19 +30,19 @@ function info(label: string, suiteId: number): Uint8Array {
 }
 
 /** Derives the content key, commitment and header key of one message. */
-export function deriveMessageKeys(dataKey: Uint8Array, messageId: Uint8Array, suiteId: number): MessageKeys {
+export function deriveMessageKeys(backend: AeadBackend, dataKey: Uint8Array, messageId: Uint8Array, suiteId: number): MessageKeys {
   if (!(dataKey instanceof Uint8Array) || dataKey.length !== 32) throw new RangeError('"dataKey" expected Uint8Array of length 32');
   if (!(messageId instanceof Uint8Array) || messageId.length !== 32) throw new RangeError('"messageId" expected Uint8Array of length 32');
   return {
-    contentKey: hkdf(sha512, dataKey, messageId, info(LABELS.contentKey, suiteId), 32),
-    commitment: hkdf(sha512, dataKey, messageId, info(LABELS.commitment, suiteId), 32),
-    headerKey: hkdf(sha512, dataKey, messageId, info(LABELS.headerKey, suiteId), 32),
+    contentKey: backend.hkdfSha512(dataKey, messageId, info(LABELS.contentKey, suiteId), 32),
+    commitment: backend.hkdfSha512(dataKey, messageId, info(LABELS.commitment, suiteId), 32),
+    headerKey: backend.hkdfSha512(dataKey, messageId, info(LABELS.headerKey, suiteId), 32),
   };
 }
 
 /** HMAC-SHA-256(headerKey, preamble || header body). */
-export function computeHeaderTag(headerKey: Uint8Array, authenticatedBytes: Uint8Array): Uint8Array {
-  return hmac(sha256, headerKey, authenticatedBytes);
+export function computeHeaderTag(backend: AeadBackend, headerKey: Uint8Array, authenticatedBytes: Uint8Array): Uint8Array {
+  return backend.hmacSha256(headerKey, authenticatedBytes);
 }
 
 /** Erases derived keys (best effort). */

@@ -3,6 +3,9 @@
  * variants (browsers, VS Code for the web) and held byte-identical to node-aead.ts by tests.
  */
 import { gcm } from '@noble/ciphers/aes.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { AEAD_TAG_LENGTH, concatBytes, type AeadBackend, type AeadKey } from './aead.js';
 
 interface NobleKey extends AeadKey {
@@ -34,4 +37,6 @@ export const nobleAead: AeadBackend = {
       return undefined;
     }
   },
+  hkdfSha512: (ikm, salt, info, length) => hkdf(sha512, ikm, salt, info, length),
+  hmacSha256: (key, data) => hmac(sha256, key, data),
 };

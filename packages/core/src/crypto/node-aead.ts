@@ -3,7 +3,7 @@
  * Keys are imported once as KeyObjects; each frame is one createCipheriv call fed piece by piece
  * (no concatenation of input). Node-only: browser bundles must not import this file.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { AEAD_TAG_LENGTH, type AeadBackend, type AeadKey } from './aead.js';
 
 interface NodeKey extends AeadKey {
@@ -51,4 +51,6 @@ export const nodeAead: AeadBackend = {
     }
     return out;
   },
+  hkdfSha512: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha512', ikm, salt, info, length)),
+  hmacSha256: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
 };

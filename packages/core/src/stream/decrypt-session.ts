@@ -21,6 +21,7 @@ export async function unwrapHeader(
   header: MessageHeader,
   keyring: Keyring,
   expectedContext: Record<string, string> | undefined,
+  backend: AeadBackend,
 ): Promise<{ dataKey: Uint8Array; keys: MessageKeys }> {
   if (expectedContext !== undefined) assertContextMatches(expectedContext, header.context);
   const dataKey = await keyring.onDecrypt({
@@ -35,14 +36,14 @@ export async function unwrapHeader(
   if (!(dataKey instanceof Uint8Array) || dataKey.length !== DATA_KEY_LENGTH) {
     throw new InvalidCiphertextException(`the unwrapped data key is not ${DATA_KEY_LENGTH} bytes`);
   }
-  const keys = deriveMessageKeys(dataKey, header.messageId, header.suiteId);
+  const keys = deriveMessageKeys(backend, dataKey, header.messageId, header.suiteId);
   // Precondition: the key commitment matches before anything else uses the derived keys.
   if (!equalBytes(keys.commitment, header.commitment)) {
     wipeMessageKeys(keys);
     dataKey.fill(0);
     throw new InvalidCiphertextException('key commitment mismatch: the data key does not belong to this message');
   }
-  if (!equalBytes(computeHeaderTag(keys.headerKey, header.authenticatedBytes), header.headerTag)) {
+  if (!equalBytes(computeHeaderTag(backend, keys.headerKey, header.authenticatedBytes), header.headerTag)) {
     wipeMessageKeys(keys);
     dataKey.fill(0);
     throw new InvalidCiphertextException('header authentication failed: the header was altered');
@@ -57,7 +58,7 @@ export async function openMessage(
   expectedContext: Record<string, string> | undefined,
   backend: AeadBackend,
 ): Promise<FrameOpener> {
-  const { dataKey, keys } = await unwrapHeader(header, keyring, expectedContext);
+  const { dataKey, keys } = await unwrapHeader(header, keyring, expectedContext, backend);
   try {
     return new FrameOpener(backend, backend.importKey(keys.contentKey), header.messageId, header.frameLength);
   } finally {

@@ -47,13 +47,13 @@ export async function startEncryption(opts: EncryptOptions, backend: AeadBackend
   }
   validateEncryptedDataKeys(result.encryptedDataKeys ?? [], limits.maxEncryptedDataKeys);
 
-  const keys = deriveMessageKeys(dataKey, messageId, suiteId);
+  const keys = deriveMessageKeys(backend, dataKey, messageId, suiteId);
   dataKey.fill(0);
   try {
     const unsigned = encodeUnsignedHeader({
       suiteId, messageId, contextPairs, encryptedDataKeys: result.encryptedDataKeys, frameLength, commitment: keys.commitment,
     });
-    const headerBytes = appendHeaderTag(unsigned, computeHeaderTag(keys.headerKey, unsigned));
+    const headerBytes = appendHeaderTag(unsigned, computeHeaderTag(backend, keys.headerKey, unsigned));
     const header = parseHeader(headerBytes, { ...limits, maxHeaderSize: Number.MAX_SAFE_INTEGER });
     if (!header) throw new KMSInternalException('internal error: the encoded header did not parse');
     const sealer = new FrameSealer(backend, backend.importKey(keys.contentKey), messageId, frameLength);

@@ -64,7 +64,7 @@ export async function decryptRange(source: RandomAccessSource, start: number, en
   const F = header.frameLength;
   const layout = bodyLayout(source.size - header.headerLength, F);
   const backend = resolveNodeBackend(opts.backend);
-  const { dataKey, keys } = await unwrapHeader(header, opts.keyring, opts.context);
+  const { dataKey, keys } = await unwrapHeader(header, opts.keyring, opts.context, backend);
   const key = backend.importKey(keys.contentKey);
   dataKey.fill(0);
   wipeMessageKeys(keys);

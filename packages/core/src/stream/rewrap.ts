@@ -12,7 +12,8 @@ import { appendHeaderTag, encodeUnsignedHeader, validateEncryptedDataKeys } from
 import { DEFAULT_MAX_ENCRYPTED_DATA_KEYS } from '../format/suite.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { unwrapHeader } from './decrypt-session.js';
-import { assertKeyring } from './options.js';
+import { resolveNodeBackend } from './node-backend.js';
+import { assertKeyring, type BackendChoice } from './options.js';
 import { readHeader, type RandomAccessSource } from './random-access.js';
 
 export interface RewrapOptions {
@@ -21,6 +22,7 @@ export interface RewrapOptions {
   /** When given, the message's context must equal it exactly. */
   context?: Record<string, string>;
   maxEncryptedDataKeys?: number;
+  backend?: BackendChoice;
 }
 
 /** Returns the new header; the caller writes it followed by the old bytes from `bodyOffset` on. */
@@ -32,8 +34,9 @@ export async function rewrapHeader(
   assertKeyring(opts.decryptKeyring);
   assertKeyring(opts.encryptKeyring);
   const max = opts.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
+  const backend = resolveNodeBackend(opts.backend);
   const header = await readHeader(source, { maxEncryptedDataKeys: max });
-  const { dataKey, keys } = await unwrapHeader(header, opts.decryptKeyring, opts.context);
+  const { dataKey, keys } = await unwrapHeader(header, opts.decryptKeyring, opts.context, backend);
   try {
     const result = await opts.encryptKeyring.onEncrypt({ suiteId: header.suiteId, context: header.context, dataKey: new Uint8Array(dataKey) });
     if (!(result?.dataKey instanceof Uint8Array) || !equalBytes(result.dataKey, dataKey)) {
@@ -49,7 +52,7 @@ export async function rewrapHeader(
       frameLength: header.frameLength,
       commitment: header.commitment,
     });
-    return { header: appendHeaderTag(unsigned, computeHeaderTag(keys.headerKey, unsigned)), bodyOffset: header.headerLength };
+    return { header: appendHeaderTag(unsigned, computeHeaderTag(backend, keys.headerKey, unsigned)), bodyOffset: header.headerLength };
   } finally {
     dataKey.fill(0);
     wipeMessageKeys(keys);
