@@ -12,11 +12,12 @@ export type { Keyring, EncryptedDataKey, EncryptRequest, EncryptResult, DecryptR
 export { AwsKmsKeyring, AWS_KMS_PROVIDER_ID, parseKmsArn, type AwsKmsKeyringOptions, type DiscoveryFilter } from './keyrings/aws-kms-keyring.js';
 
 // --- crypto / format / stream (format & streams work) ---
-export { encrypt, decrypt } from './stream/buffer-api.js';
-export { createEncryptStream, createDecryptStream } from './stream/node-streams.js';
+// encrypt, decrypt, createEncryptStream, createDecryptStream, decryptRange: exported from api.ts in the
+// KMS section (same functions, also accepting keyId/keyIds); the keyring-only ones stay at
+// '@envelope/core/stream/buffer-api', '.../stream/node-streams' and '.../stream/random-access'.
 export { createWebEncryptStream, createWebDecryptStream } from './stream/web-streams.js';
 export type { EncryptOptions, DecryptOptions, BackendChoice } from './stream/options.js';
-export { bufferSource, decryptRange, readHeader } from './stream/random-access.js';
+export { bufferSource, readHeader } from './stream/random-access.js';
 export type { RandomAccessSource } from './stream/random-access.js';
 export { fileSource } from './stream/file-source.js';
 export { rewrapHeader } from './stream/rewrap.js';
@@ -38,6 +39,13 @@ export { MultiKeyring } from './keyrings/multi-keyring.js';
 export type { MultiKeyringOptions } from './keyrings/multi-keyring.js';
 
 // --- kms / keystore / KmsKeyring (KMS work) ---
+export * from './kms/index.js';
+export { Keystore, section, KEYSTORE_FILE, ROOT_KEY_FILE, type KeystoreState, type KeystoreOptions } from './keystore/index.js';
+export { KmsKeyring, KMS_PROVIDER_ID, type KmsKeyringOptions } from './keyrings/kms-keyring.js';
+export {
+  encrypt, decrypt, createEncryptStream, createDecryptStream, decryptRange,
+  type KmsEncryptOptions, type KmsDecryptOptions, type KmsKeySelection,
+} from './api.js';
 
 // --- policy / audit / iam (access-control work) ---
 
