@@ -1,0 +1,65 @@
+/**
+ * Raw AES keyring and multi-keyring (docs/FORMAT.md §8): wrapping binds suite, namespace, name and
+ * context; the wrong wrapping key or context fails; foreign EDKs are ignored; a multi-keyring wraps
+ * one data key for every member and any one member decrypts.
+ */
+import { strict as assert } from 'node:assert';
+import { decrypt, encrypt, MultiKeyring, RawAesKeyring, readHeader } from '@envelope/core';
+import { bytesFrom, rawKeyring, rejection } from '../stream/helpers.js';
+
+describe('keyrings: raw AES and multi', () => {
+  it('raw AES wraps a 32-byte data key into a 60-byte EDK and unwraps it under the same context', async () => {
+    const kr = rawKeyring();
+    const dk = bytesFrom('dk', 32);
+    const r = await kr.onEncrypt({ suiteId: 1, context: { a: '1' }, dataKey: dk });
+    assert.deepEqual(r.dataKey, dk);
+    assert.equal(r.encryptedDataKeys.length, 1);
+    const edk = r.encryptedDataKeys[0]!;
+    assert.deepEqual([edk.providerId, edk.keyId, edk.providerInfo, edk.ciphertext.length], ['raw-aes', 'test-key', '', 60]);
+    assert.deepEqual(await kr.onDecrypt({ suiteId: 1, context: { a: '1' }, encryptedDataKeys: r.encryptedDataKeys }), dk);
+    await assert.rejects(kr.onDecrypt({ suiteId: 1, context: { a: '2' }, encryptedDataKeys: r.encryptedDataKeys }), { name: 'InvalidCiphertextException' });
+    await assert.rejects(kr.onDecrypt({ suiteId: 2, context: { a: '1' }, encryptedDataKeys: r.encryptedDataKeys }), { name: 'InvalidCiphertextException' });
+    assert.equal(await rawKeyring('other').onDecrypt({ suiteId: 1, context: { a: '1' }, encryptedDataKeys: r.encryptedDataKeys }), undefined);
+  });
+
+  it('raw AES generates a fresh data key when none is given and validates its options', async () => {
+    const kr = rawKeyring();
+    const a = await kr.onEncrypt({ suiteId: 1, context: {} });
+    const b = await kr.onEncrypt({ suiteId: 1, context: {} });
+    assert.equal(a.dataKey.length, 32);
+    assert.notDeepEqual(a.dataKey, b.dataKey);
+    assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace: 'n', wrappingKey: new Uint8Array(16) }), RangeError);
+    assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace: '', wrappingKey: new Uint8Array(32) }), { name: 'ValidationException' });
+  });
+
+  it('raw AES copies the wrapping key (later changes to the caller buffer do not matter)', async () => {
+    const wk = bytesFrom('wk', 32);
+    const kr = new RawAesKeyring({ keyName: 'k', keyNamespace: 'n', wrappingKey: wk });
+    const ct = await encrypt(new Uint8Array(3), { keyring: kr });
+    wk.fill(0);
+    assert.deepEqual((await decrypt(ct, { keyring: kr })).plaintext, new Uint8Array(3));
+  });
+
+  it('multi-keyring: every member wraps the same data key; any one decrypts', async () => {
+    const a = rawKeyring('a', 'wa');
+    const b = rawKeyring('b', 'wb');
+    const c = rawKeyring('c', 'wc');
+    const multi = new MultiKeyring({ generator: a, children: [b, c] });
+    const ct = await encrypt(bytesFrom('m', 5000), { keyring: multi, context: { x: 'y' } });
+    assert.deepEqual((await readHeader(ct)).encryptedDataKeys.map((e) => e.keyId), ['a', 'b', 'c']);
+    for (const k of [a, b, c, multi, new MultiKeyring({ children: [rawKeyring('zzz'), c] })]) {
+      assert.deepEqual((await decrypt(ct, { keyring: k })).plaintext, bytesFrom('m', 5000));
+    }
+    assert.equal((await rejection(() => decrypt(ct, { keyring: rawKeyring('d') }))).name, 'IncorrectKeyException');
+  });
+
+  it('multi-keyring: a failing member does not hide a later one that succeeds; otherwise its error surfaces', async () => {
+    const good = rawKeyring('k', 'right');
+    const wrongMaterial = rawKeyring('k', 'wrong');
+    const ct = await encrypt(new Uint8Array(1), { keyring: good });
+    assert.deepEqual((await decrypt(ct, { keyring: new MultiKeyring({ children: [wrongMaterial, good] }) })).plaintext, new Uint8Array(1));
+    const e = await rejection(() => decrypt(ct, { keyring: new MultiKeyring({ children: [wrongMaterial] }) }));
+    assert.equal(e.name, 'InvalidCiphertextException');
+    assert.throws(() => new MultiKeyring({ children: [] }), { name: 'ValidationException' });
+  });
+});
