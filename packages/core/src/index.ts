@@ -50,3 +50,18 @@ export {
 // --- policy / audit / iam (access-control work) ---
 
 // --- workflows (cross-account work) ---
+export { ArtifactStore, type StagedSnapshot } from './workflows/artifact-store.js';
+export type { SnapshotMeta, ImageMeta, SnapshotSource, SnapshotLayout, CopyMode, ArtifactScope } from './workflows/artifact-types.js';
+export { newArtifactId, assertArtifactId } from './workflows/ids.js';
+export { viaCaller, type WorkflowContext, type ProgressListener } from './workflows/workflow-context.js';
+export { snapshotViaService, replicationViaService } from './workflows/via-service.js';
+export { createSnapshot, resolveKeyArn, type CreateSnapshotInput } from './workflows/create-snapshot.js';
+export { exportSnapshot, type ExportSnapshotInput } from './workflows/export-snapshot.js';
+export { shareSnapshot, unshareSnapshot, shareImage, readableSnapshot, type ShareInput, type ShareReport } from './workflows/share.js';
+export { keyAccessStatement, addKeyAccess, removeKeyAccess, SHARE_KEY_ACTIONS } from './workflows/key-access-statement.js';
+export { copySnapshot, planSnapshotCopy, runSnapshotCopy, type CopySnapshotInput, type CopyPlan } from './workflows/copy-snapshot.js';
+export { MissingPermissionsException, type MissingPermission, type RequiredPermission } from './workflows/preflight.js';
+export { explainKmsAccess } from './workflows/kms-access.js';
+export { createImage, copyImage, readableImage, type CreateImageInput, type CopyImageInput, type CopyImageResult } from './workflows/image.js';
+export { replicate, type ReplicateInput, type ReplicateResult } from './workflows/replicate.js';
+export { ReplicationJournal, JOURNAL_FILE } from './workflows/replication-journal.js';

@@ -1,0 +1,95 @@
+/**
+ * Workflow benchmarks (docs/PERFORMANCE.md "Workflows"; issue #7 targets):
+ * - full re-key copy of a snapshot vs plain file encryption of the same data (target ≥ 0.8× speed);
+ * - `--rewrap` copy of the same snapshot (target < 50 ms, independent of size).
+ * Size: BENCH_WORKFLOW_MIB (default 1024). Run: `node --import tsx bench/workflows.ts` or `npm run bench`.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { performance } from 'node:perf_hooks';
+import { Keystore } from '../packages/core/src/keystore/keystore.js';
+import { Kms } from '../packages/core/src/kms/kms.js';
+import { KmsKeyring } from '../packages/core/src/keyrings/kms-keyring.js';
+import { createEncryptStream } from '../packages/core/src/stream/node-streams.js';
+import { systemClock, systemRandom } from '../packages/core/src/defaults.js';
+import { ArtifactStore } from '../packages/core/src/workflows/artifact-store.js';
+import { createSnapshot } from '../packages/core/src/workflows/create-snapshot.js';
+import { copySnapshot } from '../packages/core/src/workflows/copy-snapshot.js';
+import type { WorkflowContext } from '../packages/core/src/workflows/workflow-context.js';
+
+export interface WorkflowFigures {
+  readonly mib: number;
+  readonly plainEncryptSeconds: number;
+  readonly rekeySeconds: number;
+  /** plain time / re-key time: ≥ 0.8 meets the target. */
+  readonly rekeySpeedRatio: number;
+  readonly rewrapMs: number;
+}
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    const chunk = 8 << 20;
+    for (let done = 0; done < bytes; done += chunk) await fh.write(randomBytes(Math.min(chunk, bytes - done)));
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function benchWorkflows(mib = Number(process.env.BENCH_WORKFLOW_MIB ?? 1024)): Promise<WorkflowFigures> {
+  const dir = await mkdtemp(join(tmpdir(), 'envelope-bench-wf-'));
+  try {
+    const store = Keystore.open({ home: dir, rootKey: new Uint8Array(32).fill(9), clock: systemClock, random: systemRandom });
+    const kms = new Kms({ store });
+    const caller = { principal: 'arn:aws:iam::111111111111:root', accountId: '111111111111', region: 'us-east-1' };
+    const wf: WorkflowContext = { store: new ArtifactStore({ root: join(dir, 'artifacts'), random: systemRandom }), kmsFor: () => kms, clock: systemClock, random: systemRandom };
+    const k1 = (await kms.CreateKey({}, caller)).KeyMetadata.Arn;
+    const k2 = (await kms.CreateKey({}, caller)).KeyMetadata.Arn;
+    const input = join(dir, 'disk.img');
+    await writeRandomFile(input, mib << 20);
+
+    // Baseline: plain streamed encryption of the file to a file, same keyring kind and frame size.
+    let t = performance.now();
+    await pipeline(
+      createReadStream(input, { highWaterMark: 1 << 20 }),
+      createEncryptStream({ keyring: new KmsKeyring({ kms, keyIds: [k1], caller }) }),
+      createWriteStream(join(dir, 'plain.env')),
+    );
+    const plainEncryptSeconds = (performance.now() - t) / 1000;
+    await rm(join(dir, 'plain.env'));
+
+    const snap = await createSnapshot(wf, { caller, region: 'us-east-1', keyId: k1, source: { path: input } });
+    await rm(input);
+
+    t = performance.now();
+    await copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2 });
+    const rekeySeconds = (performance.now() - t) / 1000;
+
+    t = performance.now();
+    await copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2, mode: 'rewrap' });
+    const rewrapMs = performance.now() - t;
+
+    return { mib, plainEncryptSeconds, rekeySeconds, rekeySpeedRatio: plainEncryptSeconds / rekeySeconds, rewrapMs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function report(f: WorkflowFigures): string {
+  return [
+    `workflows (${f.mib} MiB snapshot):`,
+    `  plain encryption      ${f.plainEncryptSeconds.toFixed(2)} s  (${(f.mib / f.plainEncryptSeconds).toFixed(0)} MiB/s)`,
+    `  full re-key copy      ${f.rekeySeconds.toFixed(2)} s  (${(f.mib / f.rekeySeconds).toFixed(0)} MiB/s) = ${f.rekeySpeedRatio.toFixed(2)}x plain (target >= 0.8x)`,
+    `  --rewrap copy         ${f.rewrapMs.toFixed(1)} ms (target < 50 ms)`,
+  ].join('\n');
+}
+
+export async function main(): Promise<void> {
+  console.log(report(await benchWorkflows()));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

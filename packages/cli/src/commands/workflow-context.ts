@@ -1,0 +1,56 @@
+/**
+ * Wiring shared by `envelope snapshot | image | replicate` (docs/WORKFLOWS.md): the core
+ * WorkflowContext over this invocation's Kms (one Kms serves every region through the caller's
+ * region), the artifact store under <home>/artifacts (or --store), the active profile's caller,
+ * and one progress bar fed by a workflow's byte counts.
+ */
+import { join } from 'node:path';
+import { ArtifactStore, type CallContext, type ProgressListener, type WorkflowContext } from '@envelope/core';
+import type { CliContext } from '../cli-context.js';
+import { createProgress } from '../util/progress.js';
+
+export interface OpenedWorkflow {
+  readonly wf: WorkflowContext;
+  readonly caller: CallContext;
+  readonly region: string;
+}
+
+/** Opens the workflow context; `store` overrides the artifact directory. */
+export async function openWorkflow(ctx: CliContext, store?: string): Promise<OpenedWorkflow> {
+  const services = await ctx.open();
+  const root = store !== undefined ? ctx.path(store) : join(services.home, 'artifacts');
+  const wf: WorkflowContext = {
+    store: new ArtifactStore({ root, random: ctx.random }),
+    kmsFor: () => services.kms,
+    clock: ctx.clock,
+    random: ctx.random,
+  };
+  return { wf, caller: { ...services.caller, region: ctx.opts.region }, region: ctx.opts.region };
+}
+
+const ZEROS = new Uint8Array(1 << 20);
+
+/** One progress bar (TTY only, not with --quiet) driven by a workflow's (done, total) reports. */
+export function workflowProgress(ctx: CliContext, label: string): { onProgress: ProgressListener; stop(): void } {
+  let progress: ReturnType<typeof createProgress> | undefined;
+  let seen = 0;
+  const enabled = ctx.io.stderrIsTTY === true && !ctx.opts.quiet;
+  return {
+    onProgress: (done, total) => {
+      if (!enabled) return;
+      if (!progress) {
+        progress = createProgress({ enabled, stream: ctx.io.stderr, label, ...(total > 0 ? { total } : {}) });
+        progress.meter.resume();
+      }
+      // The bar counts bytes flowing through its meter: feed it the increase as zero-filled views.
+      let delta = done - seen;
+      seen = done;
+      while (delta > 0) {
+        const n = Math.min(delta, ZEROS.length);
+        progress.meter.write(ZEROS.subarray(0, n));
+        delta -= n;
+      }
+    },
+    stop: () => progress?.stop(),
+  };
+}
