@@ -1,0 +1,136 @@
+/**
+ * Benchmark: file-to-file streaming encrypt/decrypt (issue 2; docs/PERFORMANCE.md). For each size in
+ * BENCH_SIZES (MiB, default "1024"), runs every variant BENCH_RUNS times (default 3) in its own
+ * child process (bench/stream-worker.ts) and reports median MB/s, the ratio to a raw node:crypto
+ * chunked-GCM loop over the same file, the ratio to the AWS Encryption SDK for JavaScript, and
+ * peak RSS. Sizes after the first run only the Envelope streams (peak RSS vs file size).
+ * BENCH_FRAMES (default "65536,262144,1048576") is the frame-length sweep. Temp files live in a
+ * fresh directory under BENCH_TMP (default the OS tmp dir) and are deleted.
+ * Run: `npm run bench -- stream` or `BENCH_SIZES=1024,4096 npm run bench -- stream`.
+ */
+import { execFileSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { build } from 'esbuild';
+
+const MiB = 1024 * 1024;
+const sizes = (process.env['BENCH_SIZES'] ?? '1024').split(',').map(Number);
+const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+const frames = (process.env['BENCH_FRAMES'] ?? '65536,262144,1048576').split(',').map(Number);
+const REPO = resolve(import.meta.dirname, '..');
+/** The worker, bundled so that no TypeScript loader inflates its memory (bare imports resolve from node_modules). */
+const WORKER = join(REPO, 'node_modules', '.cache', 'envelope-bench', 'stream-worker.mjs');
+await build({
+  entryPoints: [join(REPO, 'bench', 'stream-worker.ts')], outfile: WORKER, bundle: true, platform: 'node', format: 'esm',
+  target: 'node20', packages: 'external', logLevel: 'warning',
+});
+
+interface Sample { ms: number; maxRssMiB: number }
+interface Row { name: string; mbps: number; ms: number; rss: number; size: number }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function worker(variant: string, input: string, output: string, frame?: number): Sample {
+  const args = [WORKER, variant, input, output, ...(frame ? [String(frame)] : [])];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!) as Sample;
+}
+
+async function makeInput(path: string, bytes: number): Promise<void> {
+  // AES-256-CTR keystream: incompressible, fast to produce, deterministic.
+  const c = createCipheriv('aes-256-ctr', Buffer.alloc(32, 1), Buffer.alloc(16));
+  const zero = Buffer.alloc(MiB);
+  const ws = createWriteStream(path);
+  for (let done = 0; done < bytes; done += MiB) {
+    if (!ws.write(c.update(zero.subarray(0, Math.min(MiB, bytes - done))))) await once(ws, 'drain');
+  }
+  ws.end();
+  await once(ws, 'finish');
+}
+
+/** Equal size, and equal bytes at the start, the middle and the end. */
+async function sameContent(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = [await stat(a), await stat(b)];
+  if (sa.size !== sb.size) return false;
+  const [fa, fb] = [await open(a), await open(b)];
+  try {
+    for (const at of [0, Math.floor(sa.size / 2), Math.max(0, sa.size - MiB)]) {
+      const [x, y] = [Buffer.alloc(MiB), Buffer.alloc(MiB)];
+      const [ra, rb] = [await fa.read(x, 0, MiB, at), await fb.read(y, 0, MiB, at)];
+      if (ra.bytesRead !== rb.bytesRead || !x.equals(y)) return false;
+    }
+    return true;
+  } finally {
+    await fa.close();
+    await fb.close();
+  }
+}
+
+/** Runs encrypt then decrypt `runs` times; returns the two median rows. */
+async function pair(dir: string, input: string, size: number, label: string, enc: string, dec: string, frame: number | undefined, n: number): Promise<Row[]> {
+  const e: Sample[] = [];
+  const d: Sample[] = [];
+  const ct = join(dir, 'ct');
+  const back = join(dir, 'back');
+  for (let i = 0; i < n; i++) {
+    e.push(worker(enc, input, ct, frame));
+    d.push(worker(dec, ct, back, frame));
+    if (!(await sameContent(input, back))) throw new Error(`${label}: decrypted output differs from the input`);
+    await rm(back, { force: true });
+  }
+  await rm(ct, { force: true });
+  const row = (name: string, s: Sample[]): Row => {
+    const ms = median(s.map((x) => x.ms));
+    return { name, ms, mbps: size / 1e6 / (ms / 1000), rss: Math.max(...s.map((x) => x.maxRssMiB)), size };
+  };
+  return [row(`${label} encrypt`, e), row(`${label} decrypt`, d)];
+}
+
+const dir = await mkdtemp(join(process.env['BENCH_TMP'] ?? tmpdir(), 'envelope-bench-'));
+try {
+  const all: Row[] = [];
+  for (const [index, mib] of sizes.entries()) {
+    const input = join(dir, 'in');
+    const size = mib * MiB;
+    await makeInput(input, size);
+    execFileSync('sync'); // let the input's write-back finish before timing anything
+    console.log(`# ${mib} MiB input, ${index === 0 ? runs : 1} run(s) per variant`);
+    if (index === 0) {
+      all.push(...await pair(dir, input, size, 'raw node:crypto GCM loop, 64 KiB', 'raw-encrypt', 'raw-decrypt', 65536, runs));
+      const copy: Sample[] = [];
+      for (let i = 0; i < runs; i++) copy.push(worker('copy', input, join(dir, 'copy')));
+      await rm(join(dir, 'copy'), { force: true });
+      const ms = median(copy.map((x) => x.ms));
+      all.push({ name: 'copy (read + write, no crypto)', ms, mbps: size / 1e6 / (ms / 1000), rss: Math.max(...copy.map((x) => x.maxRssMiB)), size });
+      for (const f of frames) all.push(...await pair(dir, input, size, `Envelope, ${f / 1024} KiB frames`, 'envelope-encrypt', 'envelope-decrypt', f, runs));
+      all.push(...await pair(dir, input, size, 'AWS ESDK, default 4 KiB frames', 'esdk-encrypt', 'esdk-decrypt', undefined, runs));
+      all.push(...await pair(dir, input, size, 'AWS ESDK, 64 KiB frames', 'esdk-encrypt', 'esdk-decrypt', 65536, runs));
+    } else {
+      all.push(...await pair(dir, input, size, `Envelope, 64 KiB frames`, 'envelope-encrypt', 'envelope-decrypt', 65536, 1));
+    }
+    await rm(input, { force: true });
+    for (const r of all.filter((x) => x.size === size)) console.log(`  ${r.name.padEnd(48)} ${r.mbps.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(7)} s  peak RSS ${r.rss.toFixed(0)} MiB`);
+  }
+
+  const first = sizes[0]! * MiB;
+  const get = (name: string, size = first) => all.find((r) => r.name === name && r.size === size);
+  console.log('\n| variant | size | MB/s (median) | time | peak RSS | vs raw loop | vs AWS ESDK (default frames) | vs AWS ESDK (64 KiB) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of all) {
+    const op = r.name.endsWith('encrypt') ? 'encrypt' : 'decrypt';
+    const raw = get(`raw node:crypto GCM loop, 64 KiB ${op}`);
+    const esdk4 = get(`AWS ESDK, default 4 KiB frames ${op}`);
+    const esdk64 = get(`AWS ESDK, 64 KiB frames ${op}`);
+    const ratio = (base: Row | undefined) => (base && r.name.startsWith('Envelope') ? `${(base.ms / r.ms).toFixed(2)}×` : '');
+    console.log(`| ${r.name} | ${r.size / MiB} MiB | ${r.mbps.toFixed(0)} | ${(r.ms / 1000).toFixed(2)} s | ${r.rss.toFixed(0)} MiB | ${ratio(raw)} | ${ratio(esdk4)} | ${ratio(esdk64)} |`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
