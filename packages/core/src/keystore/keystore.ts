@@ -169,13 +169,16 @@ export class Keystore {
       const image = base ? decodeImage(base, this.path) : undefined;
       const state: KeystoreState = { generation: image?.generation ?? 0, sections: image?.sections ?? {} };
       const result = await fn(state);
-      const next = encodeImage(this.kdf, this.check, state.generation, state.sections);
+      // Keep the header of the file on disk (another instance may have created it first).
+      const kdf = image ? image.kdf : this.kdf;
+      const check = image ? image.check : this.check;
+      const next = encodeImage(kdf, check, state.generation, state.sections);
       if (base && Buffer.from(next).equals(Buffer.from(base))) {
         // Nothing changed: no write, but expose the fresh copy.
         return result;
       }
       state.generation += 1;
-      const bytes = encodeImage(this.kdf, this.check, state.generation, state.sections);
+      const bytes = encodeImage(kdf, check, state.generation, state.sections);
       try {
         writeFileAtomicSync(this.path, bytes, 0o600);
       } catch (e) {
