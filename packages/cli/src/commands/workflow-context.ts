@@ -25,7 +25,7 @@ export async function openWorkflow(ctx: CliContext, store?: string): Promise<Ope
     clock: ctx.clock,
     random: ctx.random,
   };
-  return { wf, caller: { ...services.caller, region: ctx.opts.region }, region: ctx.opts.region };
+  return { wf, caller: { ...services.caller, region: services.region }, region: services.region };
 }
 
 const ZEROS = new Uint8Array(1 << 20);
