@@ -14,7 +14,11 @@ import type { BackendChoice, DecryptOptions, EncryptOptions } from './options.js
 
 async function resolveWebBackend(choice: BackendChoice | undefined): Promise<AeadBackend> {
   if (choice === undefined || choice === 'noble') return nobleAead;
-  if (choice === 'node') return (await import('../crypto/node-aead.js')).nodeAead;
+  if (choice === 'node') {
+    // A computed specifier keeps bundlers from pulling node:crypto into a browser bundle.
+    const nodeBackend: string = '../crypto/node-aead.js';
+    return ((await import(nodeBackend)) as typeof import('../crypto/node-aead.js')).nodeAead;
+  }
   if (typeof choice === 'object' && typeof choice.seal === 'function') return choice;
   throw new ValidationException(`backend must be 'node' or 'noble', got ${String(choice)}`);
 }
