@@ -34,7 +34,7 @@ describe('kms: keys, tags, aliases, deletion', () => {
     await rejectsWith(kms.CreateKey({ KeySpec: 'NOPE' as never }), 'ValidationException');
     await rejectsWith(kms.CreateKey({ Policy: '{not json' }), 'MalformedPolicyDocumentException');
     await rejectsWith(kms.CreateKey({ Tags: [{ TagKey: 'aws:x', TagValue: 'y' }] }), 'TagException');
-    const p = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    const p = JSON.stringify({ Version: '2012-10-17', Id: 'custom', Statement: [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] });
     const { KeyMetadata } = await kms.CreateKey({ Policy: p });
     const rec = (kms.store.read().sections.kms as { keys: Record<string, { policy: string }> }).keys[KeyMetadata.Arn]!;
     assert.equal(rec.policy, p, 'policy stored verbatim');
