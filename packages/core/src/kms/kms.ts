@@ -32,6 +32,17 @@ import {
 import { deleteImportedKeyMaterialOp, getParametersForImportOp, importKeyMaterialOp } from './ops/import.js';
 import { replicateKeyOp, updatePrimaryRegionOp } from './ops/multi-region.js';
 import { getOrCreateAwsManagedKeyOp, type GetOrCreateAwsManagedKeyRequest } from './ops/aws-managed.js';
+import { join } from 'node:path';
+import { AuditLog } from '../audit/audit-log.js';
+import type { RequestQuota } from '../policy/request-quota.js';
+import { PolicyAuthorizer } from './policy-authorizer.js';
+import { AuditLogSink } from './audit-log-sink.js';
+import { explainAccess, type ExplainRequest } from './explain.js';
+import { getKeyPolicyOp, listKeyPoliciesOp, putKeyPolicyOp, type GetKeyPolicyRequest, type ListKeyPoliciesRequest, type PutKeyPolicyRequest } from './ops/policies.js';
+import {
+  createGrantOp, listGrantsOp, listRetirableGrantsOp, retireGrantOp, revokeGrantOp,
+  type CreateGrantRequest, type ListGrantsRequest, type ListRetirableGrantsRequest, type RetireGrantRequest, type RevokeGrantRequest,
+} from './ops/grants.js';
 
 export interface KmsOptions {
   /** The keystore holding keys (Keystore.open). */
@@ -42,8 +53,12 @@ export interface KmsOptions {
   readonly defaultCaller?: CallContext;
   readonly clock?: Clock;
   readonly random?: Random;
+  /** Default: PolicyAuthorizer (key policies, IAM policies, grants: nobody may use a key unless allowed). */
   readonly authorizer?: Authorizer;
-  readonly audit?: AuditSink;
+  /** Default: AuditLogSink writing the audit log under `<store.home>/audit`; `null` disables auditing. */
+  readonly audit?: AuditSink | null;
+  /** Optional per-account request-rate limit for the default authorizer (ThrottlingException). */
+  readonly quota?: RequestQuota;
 }
 
 type Empty = Record<string, never>;
@@ -63,8 +78,8 @@ export class Kms {
     this.defaultCaller = opts.defaultCaller ?? rootCaller(DEFAULT_ACCOUNT_ID);
     this.clock = opts.clock ?? opts.store.clock ?? systemClock;
     this.random = opts.random ?? opts.store.random ?? systemRandom;
-    this.authorizer = opts.authorizer ?? ownerAccountAuthorizer;
-    this.audit = opts.audit;
+    this.authorizer = opts.authorizer ?? new PolicyAuthorizer({ store: opts.store, clock: this.clock, ...(opts.quota ? { quota: opts.quota } : {}) });
+    this.audit = opts.audit === null ? undefined : opts.audit ?? new AuditLogSink(AuditLog.open({ dir: join(opts.store.home, 'audit'), clock: this.clock, random: this.random }), this.random);
   }
 
   /**
@@ -223,5 +238,15 @@ export class Kms {
   UpdatePrimaryRegion(req: t.UpdatePrimaryRegionRequest, caller?: CallContext): Promise<Empty> { return this.call(updatePrimaryRegionOp, req, caller); }
   // --- AWS managed keys (for integrated workflows; set CallContext.viaService to use the key) ---
   GetOrCreateAwsManagedKey(req: GetOrCreateAwsManagedKeyRequest, caller?: CallContext) { return this.call(getOrCreateAwsManagedKeyOp, req, caller); }
-  // --- access control (policies, grants) is added here by the access-control work ---
+  // --- access control: key policies, grants, explain (docs/ACCESS.md) ---
+  PutKeyPolicy(req: PutKeyPolicyRequest, caller?: CallContext): Promise<Empty> { return this.call(putKeyPolicyOp, req, caller); }
+  GetKeyPolicy(req: GetKeyPolicyRequest, caller?: CallContext) { return this.call(getKeyPolicyOp, req, caller); }
+  ListKeyPolicies(req: ListKeyPoliciesRequest, caller?: CallContext) { return this.call(listKeyPoliciesOp, req, caller); }
+  CreateGrant(req: CreateGrantRequest, caller?: CallContext) { return this.call(createGrantOp, req, caller); }
+  ListGrants(req: ListGrantsRequest, caller?: CallContext) { return this.call(listGrantsOp, req, caller); }
+  ListRetirableGrants(req: ListRetirableGrantsRequest, caller?: CallContext) { return this.call(listRetirableGrantsOp, req, caller); }
+  RetireGrant(req: RetireGrantRequest, caller?: CallContext): Promise<Empty> { return this.call(retireGrantOp, req, caller); }
+  RevokeGrant(req: RevokeGrantRequest, caller?: CallContext): Promise<Empty> { return this.call(revokeGrantOp, req, caller); }
+  /** Allow/Deny for a hypothetical call, with the deciding statements and grants (not audited). */
+  explain(req: ExplainRequest) { return explainAccess(this, req); }
 }

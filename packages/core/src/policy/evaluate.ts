@@ -79,6 +79,8 @@ export type DecisionBasis =
   | 'key-policy-and-iam-policy'
   | 'grant'
   | 'aws-managed-key'
+  | 'identity-policy'
+  | 'account-root'
   | 'implicit-deny';
 
 export interface AccessDecision {
@@ -252,4 +254,40 @@ export function evaluateAccess(req: AccessRequest): AccessDecision {
       : `cross-account: the key policy of ${resource} (account ${req.resourceAccountId}) does not allow ${p.arn} or account ${p.accountId} to call ${action}`;
   }
   return result(false, 'implicit-deny', [], reason);
+}
+
+export interface IdentityOnlyRequest {
+  readonly principal: Principal;
+  readonly action: string;
+  readonly identityPolicies?: readonly NamedPolicy[];
+  readonly context: ConditionContext;
+}
+
+/**
+ * Actions that involve no KMS key (CreateKey, ListKeys, ListAliases, GenerateRandom,
+ * ListRetirableGrants, …) are controlled by IAM policies alone, with Resource "*" (KMS Developer
+ * Guide, "Permissions reference"). An account root may call them in its own account.
+ */
+export function evaluateIdentityOnly(req: IdentityOnlyRequest): AccessDecision {
+  const { principal: p, action, context } = req;
+  const matched: MatchedStatement[] = [];
+  if (p.type === 'User' || p.type === 'Role' || p.type === 'AssumedRole') {
+    for (const pol of req.identityPolicies ?? []) {
+      for (const s of pol.document.statements) {
+        if (!actionMatches(s, action) || !resourceMatches(s, '*') || !conditionsHold(s, context)) continue;
+        matched.push({
+          source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
+          ...(s.sid !== undefined ? { sid: s.sid } : {}),
+        });
+      }
+    }
+  }
+  const done = (allowed: boolean, basis: DecisionBasis, deciding: MatchedStatement[], reason: string): AccessDecision =>
+    Object.freeze({ decision: allowed ? 'Allow' : 'Deny', allowed, basis, deciding, grants: [], matched, reason });
+  const denies = matched.filter((m) => m.effect === 'Deny');
+  if (denies.length > 0) return done(false, 'explicit-deny', denies, `${action} is explicitly denied to ${p.arn} by ${describe(denies[0]!)}`);
+  if (p.type === 'Account') return done(true, 'account-root', [], `${action} involves no key; the account root ${p.arn} may call it`);
+  const allows = matched.filter((m) => m.effect === 'Allow');
+  if (allows.length > 0) return done(true, 'identity-policy', [allows[0]!], `${action} allowed to ${p.arn} by ${describe(allows[0]!)}`);
+  return done(false, 'implicit-deny', [], `no IAM policy of ${p.arn} allows ${action} (it involves no key, so only IAM policies apply)`);
 }

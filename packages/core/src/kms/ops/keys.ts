@@ -15,6 +15,8 @@ import type {
 } from '../types.js';
 import { paginate, requireEnum, requireString } from './validate.js';
 import { defaultKeyPolicy } from '../../policy/default-key-policy.js';
+import { parsePolicyDocument } from '../../policy/policy-document.js';
+import { checkNewKeyPolicy } from './policies.js';
 
 export { defaultKeyPolicy };
 
@@ -32,6 +34,7 @@ export function validatePolicy(policy: unknown): string {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('Statement' in doc)) {
     throw new MalformedPolicyDocumentException('Policy must be a JSON object with a Statement');
   }
+  parsePolicyDocument(policy, { kind: 'key' });
   return policy;
 }
 
@@ -122,6 +125,8 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
       multiRegion: req.MultiRegion === true,
       keyManager: 'CUSTOMER',
     });
+    // Principals must exist and the caller must keep PutKeyPolicy (lockout safety check).
+    if (req.Policy !== undefined) checkNewKeyPolicy(ctx, req.Policy, rec.arn, rec.accountId, req.BypassPolicyLockoutSafetyCheck);
     return { KeyMetadata: toKeyMetadata(ctx.section, rec) };
   },
 };

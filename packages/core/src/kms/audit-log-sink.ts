@@ -1,0 +1,51 @@
+/**
+ * The Kms door's AuditSink writing CloudTrail-like events to the audit log (audit/audit-log.ts).
+ * Every call, allowed or denied, is recorded in the caller's account; a call on a key of another
+ * account is recorded in that account too (CloudTrail "cross-account events": each copy has its
+ * own eventID and recipientAccountId, both share a sharedEventID and the requestID).
+ */
+import type { Random } from '../defaults.js';
+import { systemRandom } from '../defaults.js';
+import { arnAccount, buildAuditEvent, uuidFrom } from '../audit/audit-event.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditSink, KmsCallEvent } from './hooks.js';
+
+export class AuditLogSink implements AuditSink {
+  readonly log: AuditLog;
+  private readonly random: Random;
+
+  constructor(log: AuditLog, random: Random = systemRandom) {
+    this.log = log;
+    this.random = random;
+  }
+
+  async record(e: KmsCallEvent): Promise<void> {
+    const requestId = uuidFrom(this.random(16));
+    const owners = [...new Set(e.resources.map(arnAccount).filter((a) => /^\d{12}$/.test(a)))];
+    const recipients = [...new Set([e.caller.accountId, ...owners])].filter((a) => /^\d{12}$/.test(a));
+    const sharedEventId = recipients.length > 1 ? uuidFrom(this.random(16)) : undefined;
+    for (const recipient of recipients) {
+      const event = buildAuditEvent({
+        time: e.eventTime,
+        operation: e.operation,
+        principal: e.caller.principal,
+        principalAccountId: e.caller.accountId,
+        region: e.region,
+        requestParameters: e.requestParameters,
+        resources: e.resources,
+        requestId,
+        eventId: uuidFrom(this.random(16)),
+        recipientAccountId: recipient,
+        ...(e.caller.accessKeyId ? { accessKeyId: e.caller.accessKeyId } : {}),
+        ...(e.caller.sourceIp ? { sourceIp: e.caller.sourceIp } : {}),
+        ...(e.caller.viaService ? { viaService: e.caller.viaService } : {}),
+        ...(e.caller.userAgent ? { userAgent: e.caller.userAgent } : {}),
+        ...(e.responseElements ? { responseElements: e.responseElements } : {}),
+        ...(e.errorCode ? { errorCode: e.errorCode } : {}),
+        ...(e.errorMessage ? { errorMessage: e.errorMessage } : {}),
+        ...(sharedEventId ? { sharedEventId } : {}),
+      });
+      await this.log.append(recipient, event);
+    }
+  }
+}
