@@ -79,14 +79,14 @@ export function createDecryptStream(opts: KmsDecryptOptions = {}): Transform {
   return createDecryptStreamRaw(decryptOptions(opts));
 }
 
-export function encrypt(plaintext: Uint8Array, opts: KmsEncryptOptions): Promise<Uint8Array> {
+export async function encrypt(plaintext: Uint8Array, opts: KmsEncryptOptions): Promise<Uint8Array> {
   return encryptRaw(plaintext, encryptOptions(opts));
 }
 
-export function decrypt(ciphertext: Uint8Array, opts: KmsDecryptOptions = {}): Promise<{ plaintext: Uint8Array; header: MessageHeader }> {
+export async function decrypt(ciphertext: Uint8Array, opts: KmsDecryptOptions = {}): Promise<{ plaintext: Uint8Array; header: MessageHeader }> {
   return decryptRaw(ciphertext, decryptOptions(opts));
 }
 
-export function decryptRange(source: RandomAccessSource, start: number, end: number, opts: KmsDecryptOptions = {}): Promise<Uint8Array> {
+export async function decryptRange(source: RandomAccessSource, start: number, end: number, opts: KmsDecryptOptions = {}): Promise<Uint8Array> {
   return decryptRangeRaw(source, start, end, decryptOptions(opts));
 }
