@@ -8,6 +8,10 @@ import type { AuditSink, Authorizer, KmsCallEvent } from '../../../packages/core
 import type { CallContext } from '../../../packages/core/src/kms/call-context.js';
 import { ArtifactStore } from '../../../packages/core/src/workflows/artifact-store.js';
 import type { WorkflowContext } from '../../../packages/core/src/workflows/workflow-context.js';
+import { PolicyAuthorizer } from '../../../packages/core/src/kms/policy-authorizer.js';
+import { AuditLogSink } from '../../../packages/core/src/kms/audit-log-sink.js';
+import { AuditLog } from '../../../packages/core/src/audit/audit-log.js';
+import { Iam } from '../../../packages/core/src/iam/iam.js';
 import { ROOT_KEY, seededRandom, testClock } from '../kms/helpers.js';
 
 export const A = '111111111111';
@@ -48,4 +52,28 @@ export function makeWorld(opts: { authorizer?: Authorizer; seed?: string } = {})
     random,
   };
   return { home, kms, wf, audit, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+export interface PolicyWorld extends WorkflowWorld {
+  readonly iam: Iam;
+  readonly log: AuditLog;
+}
+
+/** A world with real access control (key policies, IAM, grants) and the on-disk audit log. */
+export function makePolicyWorld(seed?: string): PolicyWorld {
+  const home = mkdtempSync(join(tmpdir(), 'envelope-wf-'));
+  const clock = testClock();
+  const random = seededRandom(seed ?? home);
+  const store = Keystore.open({ home, rootKey: ROOT_KEY, clock, random });
+  const log = AuditLog.open({ dir: join(home, 'audit'), clock, random });
+  const audit = new MemoryAudit();
+  const sink = new AuditLogSink(log, random);
+  const kms = new Kms({
+    store, clock, random,
+    authorizer: new PolicyAuthorizer({ store, clock }),
+    audit: { record: async (e) => { audit.events.push(e); await sink.record(e); } },
+  });
+  const wf: WorkflowContext = { store: new ArtifactStore({ root: join(home, 'artifacts'), random }), kmsFor: () => kms, clock, random };
+  const iam = new Iam({ store, clock, random });
+  return { home, kms, wf, audit, iam, log, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
