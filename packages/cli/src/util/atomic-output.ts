@@ -63,17 +63,21 @@ export async function writeAtomically(
   }
 }
 
-/** Pipes `source` through `transforms` into the target (file atomically, or stdout for '-'). */
+/**
+ * Pipes `source` through the transforms made by `makeTransforms` into the target (file atomically,
+ * or stdout for '-'). The transforms are created only once the sink is ready, so an early error
+ * (e.g. a keyring failing) always has the pipeline listening.
+ */
 export async function pipeToTarget(
   source: Readable,
-  transforms: readonly Transform[],
+  makeTransforms: () => readonly Transform[],
   targetPath: string,
   stdout: Writable,
   tempSuffix: string,
   signal?: AbortSignal,
 ): Promise<void> {
   const opts = signal ? { signal } : {};
-  const chain = (sink: Writable): NodeJS.ReadWriteStream[] => [source, ...transforms, sink] as unknown as NodeJS.ReadWriteStream[];
+  const chain = (sink: Writable): NodeJS.ReadWriteStream[] => [source, ...makeTransforms(), sink] as unknown as NodeJS.ReadWriteStream[];
   if (targetPath === '-') {
     await pipeline(chain(nonClosing(stdout)), opts);
     return;

@@ -1,0 +1,239 @@
+/**
+ * `envelope encrypt | decrypt | inspect | reencrypt` — file and stream commands over the core's
+ * streaming API (docs/FORMAT.md; docs/CLI.md "Files"). `-` is stdin/stdout. File outputs are written
+ * to a temp file in the target directory and renamed on success; on failure nothing remains.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable, Transform } from 'node:stream';
+import {
+  createDecryptStream,
+  createEncryptStream,
+  decryptRange,
+  describeHeader,
+  fileSource,
+  readHeader,
+  rewrapHeader,
+} from '@envelope/core';
+import type { CliContext } from '../cli-context.js';
+import { UsageError } from '../errors.js';
+import { assertWritable, pipeToTarget, writeAtomically } from '../util/atomic-output.js';
+import { parseKeyValues } from '../util/key-value.js';
+import { createProgress } from '../util/progress.js';
+import { writeText } from '../io.js';
+
+const ENC_SUFFIX = '.enc';
+/** Inputs at least this large get a progress bar (when stderr is a TTY). */
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+export interface EncryptArgs {
+  readonly input: string;
+  readonly keys: readonly string[];
+  readonly output?: string;
+  readonly context?: readonly string[];
+  readonly frameSize?: string;
+  readonly force?: boolean;
+}
+
+export interface DecryptArgs {
+  readonly input: string;
+  readonly output?: string;
+  readonly context?: readonly string[];
+  readonly range?: string;
+  readonly force?: boolean;
+}
+
+export interface ReencryptArgs {
+  readonly input: string;
+  readonly keys: readonly string[];
+  readonly output?: string;
+  readonly context?: readonly string[];
+  readonly rewrap?: boolean;
+  readonly force?: boolean;
+}
+
+function parseFrameSize(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\s*([kKmM]i?[bB]?)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`--frame-size expects a byte count such as 65536, 64K or 1M, got "${value}"`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  const n = Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--frame-size is out of range: ${value}`);
+  return n;
+}
+
+/** Parses `START:END` (bytes of plaintext, END exclusive; either side may be omitted). */
+export function parseRange(value: string): { start: number; end?: number } {
+  const m = /^(\d*):(\d*)$/.exec(value.trim());
+  if (!m) throw new UsageError(`--range expects START:END in plaintext bytes (END exclusive), got "${value}"`);
+  const start = m[1] === '' ? 0 : Number(m[1]);
+  const end = m[2] === '' ? undefined : Number(m[2]);
+  if (!Number.isSafeInteger(start) || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
+    throw new UsageError(`--range ${value}: START and END must be integers with START <= END`);
+  }
+  return end === undefined ? { start } : { start, end };
+}
+
+async function inputSize(path: string): Promise<number | undefined> {
+  if (path === '-') return undefined;
+  const s = await stat(path);
+  if (s.isDirectory()) throw new UsageError(`${path} is a directory`);
+  return s.size;
+}
+
+function openInput(ctx: CliContext, path: string, start?: number): Readable {
+  if (path === '-') return ctx.io.stdin;
+  return createReadStream(path, { highWaterMark: 1 << 20, ...(start !== undefined ? { start } : {}) });
+}
+
+function progressFor(ctx: CliContext, label: string, total: number | undefined) {
+  const enabled = ctx.io.stderrIsTTY === true && !ctx.opts.quiet && (total === undefined || total >= PROGRESS_MIN_BYTES);
+  return createProgress({ enabled, stream: ctx.io.stderr, label, ...(total !== undefined ? { total } : {}) });
+}
+
+async function runPipeline(
+  ctx: CliContext,
+  source: Readable,
+  makeTransforms: () => readonly Transform[],
+  output: string,
+  label: string,
+  total: number | undefined,
+): Promise<number> {
+  const progress = progressFor(ctx, label, total);
+  let bytes = 0;
+  progress.meter.on('data', (c: Buffer) => {
+    bytes += c.length;
+  });
+  try {
+    await pipeToTarget(source, () => [progress.meter, ...makeTransforms()], output, ctx.io.stdout, ctx.tempSuffix(), ctx.io.signal);
+  } finally {
+    progress.stop();
+  }
+  return bytes;
+}
+
+/** `envelope encrypt <in|-> --key … [-o out|-] [--context k=v …] [--frame-size N]` */
+export async function encryptCommand(ctx: CliContext, args: EncryptArgs): Promise<void> {
+  if (args.keys.length === 0) throw new UsageError('encrypt needs at least one --key <id|alias|ARN>');
+  const input = ctx.path(args.input);
+  const output = ctx.path(args.output ?? (args.input === '-' ? '-' : `${args.input}${ENC_SUFFIX}`));
+  if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
+  const context = parseKeyValues(args.context, '--context');
+  const frameLength = parseFrameSize(args.frameSize);
+  const total = await inputSize(input);
+  await assertWritable({ path: output, force: args.force === true });
+  const keyring = (await ctx.open()).keyring(args.keys);
+  const encryptor = () => [
+    createEncryptStream({
+      keyring,
+      ...(context !== undefined ? { context } : {}),
+      ...(frameLength !== undefined ? { frameLength } : {}),
+    }),
+  ];
+  const bytes = await runPipeline(ctx, openInput(ctx, input), encryptor, output, 'encrypt', total);
+  await report(ctx, output, { Operation: 'Encrypt', Input: args.input, Output: output, KeyIds: [...args.keys], PlaintextBytes: bytes });
+}
+
+/** `envelope decrypt <in|-> [-o out|-] [--context k=v …] [--range START:END] [--force]` */
+export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promise<void> {
+  const input = ctx.path(args.input);
+  let outName = args.output;
+  if (outName === undefined) {
+    if (args.input === '-') outName = '-';
+    else if (args.input.endsWith(ENC_SUFFIX) && args.input.length > ENC_SUFFIX.length) outName = args.input.slice(0, -ENC_SUFFIX.length);
+    else throw new UsageError(`cannot derive an output name from ${args.input} (no ${ENC_SUFFIX} suffix); pass -o <out|->`);
+  }
+  const output = ctx.path(outName);
+  if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
+  const context = parseKeyValues(args.context, '--context');
+  await assertWritable({ path: output, force: args.force === true });
+  const services = await ctx.open();
+  const keyring = services.discoveryKeyring();
+  const opts = { keyring, ...(context !== undefined ? { context } : {}) };
+  if (args.range !== undefined) {
+    if (input === '-') throw new UsageError('--range needs a file input (it reads only the frames it needs)');
+    const range = parseRange(args.range);
+    const source = await fileSource(input);
+    try {
+      const header = await readHeader(source);
+      const plainSize = describeHeader(header, source.size).plaintextLength;
+      const end = Math.min(range.end ?? Number.MAX_SAFE_INTEGER, plainSize ?? Number.MAX_SAFE_INTEGER);
+      const start = Math.min(range.start, end);
+      const bytes = await decryptRange(source, start, end, opts);
+      if (output === '-') await new Promise<void>((res, rej) => ctx.io.stdout.write(bytes, (e) => (e ? rej(e) : res())));
+      else await writeAtomically(output, ctx.tempSuffix(), (sink) => new Promise<void>((res, rej) => sink.end(bytes, () => res()).once('error', rej)));
+      await report(ctx, output, { Operation: 'Decrypt', Input: args.input, Output: output, Range: [start, end], PlaintextBytes: bytes.length });
+    } finally {
+      await source.close?.();
+    }
+    return;
+  }
+  const total = await inputSize(input);
+  const bytes = await runPipeline(ctx, openInput(ctx, input), () => [createDecryptStream(opts)], output, 'decrypt', total);
+  await report(ctx, output, { Operation: 'Decrypt', Input: args.input, Output: output, CiphertextBytes: bytes });
+}
+
+/** `envelope inspect <file>` — the header only; no key needed. */
+export async function inspectCommand(ctx: CliContext, file: string): Promise<void> {
+  const path = ctx.path(file);
+  if (path === '-') throw new UsageError('inspect needs a file (it reads the header and the file size)');
+  const source = await fileSource(path);
+  try {
+    const header = await readHeader(source);
+    await ctx.print(describeHeader(header, source.size));
+  } finally {
+    await source.close?.();
+  }
+}
+
+/** `envelope reencrypt <in> --key <dest> [-o out] [--rewrap]` — default output replaces <in> atomically. */
+export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Promise<void> {
+  if (args.keys.length === 0) throw new UsageError('reencrypt needs at least one destination --key <id|alias|ARN>');
+  if (args.input === '-') throw new UsageError('reencrypt needs a file input');
+  const input = ctx.path(args.input);
+  const output = ctx.path(args.output ?? args.input);
+  const inPlace = output === input;
+  if (!inPlace) await assertWritable({ path: output, force: args.force === true });
+  const context = parseKeyValues(args.context, '--context');
+  const services = await ctx.open();
+  const decryptKeyring = services.discoveryKeyring();
+  const encryptKeyring = services.keyring(args.keys);
+  const source = await fileSource(input);
+  let header;
+  try {
+    header = await readHeader(source);
+    if (args.rewrap === true) {
+      // Only the header changes: new wrapped data keys, same data key, same body bytes.
+      const rewrapped = await rewrapHeader(source, { decryptKeyring, encryptKeyring, ...(context !== undefined ? { context } : {}) });
+      const body = createReadStream(input, { start: rewrapped.bodyOffset, highWaterMark: 1 << 20 });
+      await writeAtomically(output, ctx.tempSuffix(), async (sink) => {
+        await new Promise<void>((res, rej) => sink.write(rewrapped.header, (e) => (e ? rej(e) : res())));
+        const { pipeline } = await import('node:stream/promises');
+        await pipeline(body, sink, ctx.io.signal ? { signal: ctx.io.signal } : {});
+      });
+      await report(ctx, output, { Operation: 'ReEncrypt', Mode: 'rewrap', Input: args.input, Output: output, KeyIds: [...args.keys], HeaderBytes: rewrapped.header.length });
+      return;
+    }
+  } finally {
+    await source.close?.();
+  }
+  const messageContext = describeHeader(header).context as Record<string, string>;
+  const frameLength = describeHeader(header).frameLength;
+  const total = await inputSize(input);
+  const transforms = () => [
+    createDecryptStream({ keyring: decryptKeyring, ...(context !== undefined ? { context } : {}) }),
+    createEncryptStream({ keyring: encryptKeyring, context: messageContext, frameLength }),
+  ];
+  await runPipeline(ctx, openInput(ctx, input), transforms, output, 'reencrypt', total);
+  await report(ctx, output, { Operation: 'ReEncrypt', Mode: 'reencrypt', Input: args.input, Output: output, KeyIds: [...args.keys] });
+}
+
+/** Summary: on stdout with --json (unless stdout carries the data), else a note on stderr. */
+async function report(ctx: CliContext, output: string, summary: Record<string, unknown>): Promise<void> {
+  if (output === '-') return;
+  if (ctx.opts.json) {
+    await ctx.print(summary);
+    return;
+  }
+  if (!ctx.opts.quiet) await writeText(ctx.io.stderr, `${String(summary['Operation'])}: wrote ${output}\n`);
+}

@@ -1,0 +1,34 @@
+/**
+ * The one process edge of the `envelope` CLI (STYLE.md §5): reads process.argv/env, wires
+ * SIGINT/SIGTERM to an abort signal (temp outputs are removed, `serve` shuts down gracefully),
+ * and turns run()'s result into the exit code.
+ */
+import { run } from './run.js';
+
+const controller = new AbortController();
+let signals = 0;
+const onSignal = (sig: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+  controller.abort(new Error(`interrupted by ${sig}`));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  // A closed pipe (e.g. `envelope decrypt x -o - | head`) is not an error of ours.
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+const code = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+  stderrIsTTY: process.stderr.isTTY === true,
+  signal: controller.signal,
+});
+process.exitCode = controller.signal.aborted && code === 0 && signals > 0 ? 0 : code;
+// Give stdout/stderr a chance to flush before exiting; exit explicitly so no stray handle keeps us alive.
+process.stdout.write('', () => process.exit(process.exitCode));
