@@ -48,6 +48,46 @@ export {
 } from './api.js';
 
 // --- policy / audit / iam (access-control work) ---
+// Policy grammar, evaluation and explain (docs/ACCESS.md "Policies" and "Evaluation").
+export {
+  parsePolicyDocument, validatePolicyObject, statementLabel, MAX_KEY_POLICY_BYTES, MAX_IDENTITY_POLICY_BYTES,
+  type PolicyDocument, type PolicyStatement, type PrincipalSpec, type ConditionClause, type Effect, type ParsePolicyOptions,
+} from './policy/policy-document.js';
+export {
+  evaluateAccess, evaluateIdentityOnly, type AccessRequest, type AccessDecision, type MatchedStatement, type MatchedGrant,
+  type DecisionBasis, type NamedPolicy, type IdentityOnlyRequest,
+} from './policy/evaluate.js';
+export { evaluateCondition, CONDITION_OPERATORS, type ConditionContext } from './policy/condition-operators.js';
+export { buildConditionContext, type RequestFacts } from './policy/request-context.js';
+export { parsePrincipal, tryParsePrincipal, rootArn, isAccountId, type Principal, type PrincipalType } from './policy/principal.js';
+export { awsManagedKeyPolicy, DEFAULT_POLICY_NAME } from './policy/default-key-policy.js';
+export { checkPolicyLockout, type LockoutCheckInput } from './policy/lockout-check.js';
+export { GRANT_OPERATIONS, grantAllows, constraintsSatisfied, type GrantRecord, type GrantConstraints, type GrantOperation } from './policy/grant.js';
+export { RequestQuota, KMS_QUOTA_PRESETS, CRYPTOGRAPHIC_OPERATIONS, type KmsQuotaPreset, type RequestQuotaOptions } from './policy/request-quota.js';
+// Access control in the Kms door: authorizer, audit sink, explain, grant and key-policy operations.
+export { PolicyAuthorizer, type PolicyAuthorizerOptions } from './kms/policy-authorizer.js';
+export { AuditLogSink, auditDirOf } from './kms/audit-log-sink.js';
+export { explainAccess, type ExplainRequest, type ExplainResponse } from './kms/explain.js';
+export { GRANTS_SECTION, MAX_GRANT_TOKENS } from './kms/grant-section.js';
+export type {
+  CreateGrantRequest, CreateGrantResponse, ListGrantsRequest, ListGrantsResponse, ListRetirableGrantsRequest,
+  RetireGrantRequest, RevokeGrantRequest,
+} from './kms/ops/grants.js';
+export type {
+  PutKeyPolicyRequest, GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
+} from './kms/ops/policies.js';
+// Audit log (docs/ACCESS.md "Audit log").
+export { AuditLog, EVENTS_FILE, DIGESTS_FILE, SIGNING_KEY_FILE, type AuditLogOptions } from './audit/audit-log.js';
+export { buildAuditEvent, type AuditEvent, type AuditUserIdentity, type AuditResource } from './audit/audit-event.js';
+export { verifyAuditLog, type VerifyReport, type VerifyIssue, type TamperKind } from './audit/audit-verify.js';
+export { queryAuditEvents, matchesQuery, type AuditQuery } from './audit/audit-query.js';
+export { ed25519Signer, type DigestRecord, type AuditRecord, type DigestSigner } from './audit/audit-chain.js';
+// Local IAM: accounts, users, roles, inline policies, access keys, profiles (docs/ACCESS.md "Identities").
+export {
+  Iam, MAX_ACCESS_KEYS_PER_USER, type SectionStore, type IamOptions, type UserView, type RoleView,
+  type AccessKeyMetadata, type AccessKeyLookup,
+} from './iam/iam.js';
+export { IAM_SECTION, DEFAULT_PROFILE, DEFAULT_IAM_ACCOUNT, type IamState, type ProfileRecord } from './iam/iam-state.js';
 
 // --- workflows (cross-account work) ---
 export { ArtifactStore, type StagedSnapshot } from './workflows/artifact-store.js';

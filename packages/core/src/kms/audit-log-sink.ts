@@ -49,3 +49,8 @@ export class AuditLogSink implements AuditSink {
     }
   }
 }
+
+/** The audit log directory of a keystore home (where `new Kms(...)` writes by default). */
+export function auditDirOf(home: string): string {
+  return `${home.replace(/[/\\]+$/, '')}/audit`;
+}
