@@ -20,7 +20,8 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileAtomicSync(path: string, data: Uint8Array | string, mode = 0o600): void {
+/** `sync: false` skips both fsyncs (still atomic against crashes of the process, not of the machine). */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string, mode = 0o600, sync = true): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
@@ -28,7 +29,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string, mod
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
@@ -41,5 +42,5 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string, mod
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw e;
   }
-  fsyncDir(dir);
+  if (sync) fsyncDir(dir);
 }

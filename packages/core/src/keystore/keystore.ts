@@ -53,6 +53,11 @@ export interface KeystoreOptions extends RootKeyOptions {
   readonly random?: Random;
   /** How long `update` waits for another process's lock. Default 30 s. */
   readonly lockTimeoutMs?: number;
+  /**
+   * fsync each commit (default true). `false` keeps commits atomic for process crashes but not
+   * for power loss; meant for tests and throwaway stores.
+   */
+  readonly durable?: boolean;
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
@@ -74,6 +79,7 @@ export class Keystore {
   readonly random: Random;
   readonly sealer: Sealer;
   private readonly lockTimeoutMs: number;
+  private readonly durable: boolean;
   private readonly kdf: FileImage['kdf'];
   private readonly check: Uint8Array;
   private cache: { state: KeystoreState; stat: BigIntStats | undefined; raw: Uint8Array | undefined };
@@ -85,6 +91,7 @@ export class Keystore {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
+    this.durable = opts.durable ?? true;
     this.sealer = sealer;
     this.kdf = kdf;
     this.check = check;
@@ -180,7 +187,7 @@ export class Keystore {
       state.generation += 1;
       const bytes = encodeImage(kdf, check, state.generation, state.sections);
       try {
-        writeFileAtomicSync(this.path, bytes, 0o600);
+        writeFileAtomicSync(this.path, bytes, 0o600, this.durable);
       } catch (e) {
         throw new KeystoreException(`Cannot write the keystore ${this.path}: ${(e as Error).message}`);
       }
