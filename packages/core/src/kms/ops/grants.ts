@@ -29,7 +29,12 @@ export interface CreateGrantRequest {
   DryRun?: boolean;
 }
 export interface CreateGrantResponse { GrantToken: string; GrantId: string }
-export interface GrantListEntry extends GrantRecord {}
+/** GrantListEntry as the API returns it (CreationDate as a Date, like the other KMS timestamps). */
+export interface GrantListEntry extends Omit<GrantRecord, 'CreationDate'> { CreationDate: Date }
+
+function listEntry(g: GrantRecord): GrantListEntry {
+  return { ...g, CreationDate: new Date(g.CreationDate) };
+}
 export interface ListGrantsRequest { KeyId: string; GrantId?: string; GranteePrincipal?: string; Limit?: number; Marker?: string; GrantTokens?: string[] }
 export interface ListGrantsResponse { Grants: GrantListEntry[]; NextMarker?: string; Truncated: boolean }
 export interface ListRetirableGrantsRequest { RetiringPrincipal: string; Limit?: number; Marker?: string }
@@ -167,7 +172,7 @@ export const listGrantsOp: Operation<ListGrantsRequest, ListGrantsResponse> = {
       .filter((g) => (req.GrantId === undefined || g.GrantId === req.GrantId) && (req.GranteePrincipal === undefined || g.GranteePrincipal === req.GranteePrincipal))
       .sort((a, b) => a.CreationDate.localeCompare(b.CreationDate) || a.GrantId.localeCompare(b.GrantId));
     const { page, ...rest } = paginate(list, req.Limit, req.Marker, 50);
-    return { Grants: page, ...rest };
+    return { Grants: page.map(listEntry), ...rest };
   },
 };
 
@@ -182,7 +187,7 @@ export const listRetirableGrantsOp: Operation<ListRetirableGrantsRequest, ListGr
       .filter((g) => g.RetiringPrincipal === req.RetiringPrincipal)
       .sort((a, b) => a.CreationDate.localeCompare(b.CreationDate) || a.GrantId.localeCompare(b.GrantId));
     const { page, ...rest } = paginate(list, req.Limit, req.Marker, 50);
-    return { Grants: page, ...rest };
+    return { Grants: page.map(listEntry), ...rest };
   },
 };
 
