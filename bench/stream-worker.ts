@@ -18,7 +18,7 @@ const [variant, input, output, frameArg] = process.argv.slice(2) as [string, str
 const frameLength = frameArg ? Number(frameArg) : 65536;
 const WRAPPING_KEY = new Uint8Array(32).fill(0x42);
 const RAW_KEY = new Uint8Array(32).fill(0x24);
-const READ_HWM = 1024 * 1024;
+const READ_HWM = Number(process.env['BENCH_HWM'] ?? 1024 * 1024);
 
 /** The baseline: one cipher per chunk, nonce = counter, tag appended; nothing else. */
 function rawGcm(decrypting: boolean, chunk: number): Transform {

@@ -3,7 +3,8 @@
  * BENCH_SIZES (MiB, default "1024"), runs every variant BENCH_RUNS times (default 3) in its own
  * child process (bench/stream-worker.ts) and reports median MB/s, the ratio to a raw node:crypto
  * chunked-GCM loop over the same file, the ratio to the AWS Encryption SDK for JavaScript, and
- * peak RSS. Sizes after the first run only the Envelope streams (peak RSS vs file size).
+ * peak RSS. Sizes after the first run only the Envelope streams once (peak RSS vs file size).
+ * Then an in-memory sweep of frame lengths (throughput without the disk).
  * BENCH_FRAMES (default "65536,262144,1048576") is the frame-length sweep. Temp files live in a
  * fresh directory under BENCH_TMP (default the OS tmp dir) and are deleted.
  * Run: `npm run bench -- stream` or `BENCH_SIZES=1024,4096 npm run bench -- stream`.
@@ -73,24 +74,63 @@ async function sameContent(a: string, b: string): Promise<boolean> {
   }
 }
 
-/** Runs encrypt then decrypt `runs` times; returns the two median rows. */
-async function pair(dir: string, input: string, size: number, label: string, enc: string, dec: string, frame: number | undefined, n: number): Promise<Row[]> {
-  const e: Sample[] = [];
-  const d: Sample[] = [];
+interface PairSpec { label: string; enc: string; dec: string; frame: number | undefined }
+
+/**
+ * Runs every pair (encrypt, then decrypt of its output, checked against the input) `n` times,
+ * interleaved run by run so background load hits every variant alike; `sync` before each timed
+ * run so no variant pays for another's write-back. Returns median rows.
+ */
+async function pairs(dir: string, input: string, size: number, specs: PairSpec[], n: number): Promise<Row[]> {
+  const samples = new Map<string, Sample[]>();
+  const add = (name: string, s: Sample) => samples.set(name, [...(samples.get(name) ?? []), s]);
   const ct = join(dir, 'ct');
   const back = join(dir, 'back');
   for (let i = 0; i < n; i++) {
-    e.push(worker(enc, input, ct, frame));
-    d.push(worker(dec, ct, back, frame));
-    if (!(await sameContent(input, back))) throw new Error(`${label}: decrypted output differs from the input`);
-    await rm(back, { force: true });
+    for (const p of specs) {
+      execFileSync('sync');
+      add(`${p.label} encrypt`, worker(p.enc, input, ct, p.frame));
+      execFileSync('sync');
+      add(`${p.label} decrypt`, worker(p.dec, ct, back, p.frame));
+      if (!(await sameContent(input, back))) throw new Error(`${p.label}: decrypted output differs from the input`);
+      await rm(back, { force: true });
+      await rm(ct, { force: true });
+    }
   }
-  await rm(ct, { force: true });
-  const row = (name: string, s: Sample[]): Row => {
+  return [...samples].map(([name, s]) => {
     const ms = median(s.map((x) => x.ms));
     return { name, ms, mbps: size / 1e6 / (ms / 1000), rss: Math.max(...s.map((x) => x.maxRssMiB)), size };
-  };
-  return [row(`${label} encrypt`, e), row(`${label} decrypt`, d)];
+  });
+}
+
+/** In-memory throughput of the streams per frame length (no disk): the basis of the default frame length. */
+async function memorySweep(): Promise<void> {
+  const { createEncryptStream, createDecryptStream } = await import('../packages/core/src/stream/node-streams.js');
+  const { RawAesKeyring } = await import('../packages/core/src/keyrings/raw-aes-keyring.js');
+  const { Readable, Writable } = await import('node:stream');
+  const { pipeline } = await import('node:stream/promises');
+  const keyring = new RawAesKeyring({ keyName: 'bench', keyNamespace: 'bench', wrappingKey: new Uint8Array(32).fill(1) });
+  const total = 256 * MiB;
+  const data = createCipheriv('aes-256-ctr', Buffer.alloc(32, 2), Buffer.alloc(16)).update(Buffer.alloc(total));
+  const chunks = (b: Buffer) => Array.from({ length: Math.ceil(b.length / MiB) }, (_, i) => b.subarray(i * MiB, (i + 1) * MiB));
+  console.log(`\n# in memory, ${total / MiB} MiB in 1 MiB chunks through pipeline(), median of ${runs}`);
+  console.log('| frame length | encrypt MB/s | decrypt MB/s |\n| --- | --- | --- |');
+  for (const f of frames) {
+    const enc: number[] = [];
+    const dec: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const out: Buffer[] = [];
+      let t = performance.now();
+      await pipeline(Readable.from(chunks(data)), createEncryptStream({ keyring, frameLength: f }), new Writable({ write: (c: Buffer, _e, cb) => (out.push(c), cb()) }));
+      enc.push(total / 1e6 / ((performance.now() - t) / 1000));
+      const ct = Buffer.concat(out);
+      out.length = 0;
+      t = performance.now();
+      await pipeline(Readable.from(chunks(ct)), createDecryptStream({ keyring }), new Writable({ write: (_c: Buffer, _e, cb) => cb() }));
+      dec.push(total / 1e6 / ((performance.now() - t) / 1000));
+    }
+    console.log(`| ${f / 1024} KiB | ${median(enc).toFixed(0)} | ${median(dec).toFixed(0)} |`);
+  }
 }
 
 const dir = await mkdtemp(join(process.env['BENCH_TMP'] ?? tmpdir(), 'envelope-bench-'));
@@ -103,34 +143,37 @@ try {
     execFileSync('sync'); // let the input's write-back finish before timing anything
     console.log(`# ${mib} MiB input, ${index === 0 ? runs : 1} run(s) per variant`);
     if (index === 0) {
-      all.push(...await pair(dir, input, size, 'raw node:crypto GCM loop, 64 KiB', 'raw-encrypt', 'raw-decrypt', 65536, runs));
+      const specs: PairSpec[] = [
+        { label: 'raw node:crypto GCM loop, 64 KiB', enc: 'raw-encrypt', dec: 'raw-decrypt', frame: 65536 },
+        ...frames.map((f) => ({ label: `Envelope, ${f / 1024} KiB frames`, enc: 'envelope-encrypt', dec: 'envelope-decrypt', frame: f })),
+        { label: 'AWS ESDK, default 4 KiB frames', enc: 'esdk-encrypt', dec: 'esdk-decrypt', frame: undefined },
+        { label: 'AWS ESDK, 64 KiB frames', enc: 'esdk-encrypt', dec: 'esdk-decrypt', frame: 65536 },
+      ];
+      all.push(...await pairs(dir, input, size, specs, runs));
       const copy: Sample[] = [];
       for (let i = 0; i < runs; i++) copy.push(worker('copy', input, join(dir, 'copy')));
       await rm(join(dir, 'copy'), { force: true });
       const ms = median(copy.map((x) => x.ms));
       all.push({ name: 'copy (read + write, no crypto)', ms, mbps: size / 1e6 / (ms / 1000), rss: Math.max(...copy.map((x) => x.maxRssMiB)), size });
-      for (const f of frames) all.push(...await pair(dir, input, size, `Envelope, ${f / 1024} KiB frames`, 'envelope-encrypt', 'envelope-decrypt', f, runs));
-      all.push(...await pair(dir, input, size, 'AWS ESDK, default 4 KiB frames', 'esdk-encrypt', 'esdk-decrypt', undefined, runs));
-      all.push(...await pair(dir, input, size, 'AWS ESDK, 64 KiB frames', 'esdk-encrypt', 'esdk-decrypt', 65536, runs));
     } else {
-      all.push(...await pair(dir, input, size, `Envelope, 64 KiB frames`, 'envelope-encrypt', 'envelope-decrypt', 65536, 1));
+      all.push(...await pairs(dir, input, size, [{ label: 'Envelope, 64 KiB frames', enc: 'envelope-encrypt', dec: 'envelope-decrypt', frame: 65536 }], 1));
     }
     await rm(input, { force: true });
     for (const r of all.filter((x) => x.size === size)) console.log(`  ${r.name.padEnd(48)} ${r.mbps.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(7)} s  peak RSS ${r.rss.toFixed(0)} MiB`);
   }
 
-  const first = sizes[0]! * MiB;
-  const get = (name: string, size = first) => all.find((r) => r.name === name && r.size === size);
+  const get = (name: string, size: number) => all.find((r) => r.name === name && r.size === size);
   console.log('\n| variant | size | MB/s (median) | time | peak RSS | vs raw loop | vs AWS ESDK (default frames) | vs AWS ESDK (64 KiB) |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of all) {
     const op = r.name.endsWith('encrypt') ? 'encrypt' : 'decrypt';
-    const raw = get(`raw node:crypto GCM loop, 64 KiB ${op}`);
-    const esdk4 = get(`AWS ESDK, default 4 KiB frames ${op}`);
-    const esdk64 = get(`AWS ESDK, 64 KiB frames ${op}`);
+    const raw = get(`raw node:crypto GCM loop, 64 KiB ${op}`, r.size);
+    const esdk4 = get(`AWS ESDK, default 4 KiB frames ${op}`, r.size);
+    const esdk64 = get(`AWS ESDK, 64 KiB frames ${op}`, r.size);
     const ratio = (base: Row | undefined) => (base && r.name.startsWith('Envelope') ? `${(base.ms / r.ms).toFixed(2)}×` : '');
     console.log(`| ${r.name} | ${r.size / MiB} MiB | ${r.mbps.toFixed(0)} | ${(r.ms / 1000).toFixed(2)} s | ${r.rss.toFixed(0)} MiB | ${ratio(raw)} | ${ratio(esdk4)} | ${ratio(esdk64)} |`);
   }
+  await memorySweep();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

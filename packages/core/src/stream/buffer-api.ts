@@ -16,7 +16,7 @@ import type { DecryptOptions, EncryptOptions } from './options.js';
 /** Encrypts `plaintext` into one Envelope message. */
 export async function encrypt(plaintext: Uint8Array, opts: EncryptOptions): Promise<Uint8Array> {
   abytes(plaintext, undefined, 'plaintext');
-  const session = await startEncryption(opts, resolveNodeBackend(opts?.backend), opts.random ?? systemRandom);
+  const session = await startEncryption(opts, resolveNodeBackend(opts?.backend), opts?.random ?? systemRandom);
   const out = new Uint8Array(ciphertextLength(plaintext.length, session.headerBytes.length, session.sealer.frameLength));
   out.set(session.headerBytes, 0);
   const pieces: Uint8Array[] = [];

@@ -32,7 +32,7 @@ export function createWebEncryptStream(opts: EncryptOptions): TransformStream<Ui
   let sealer: FrameSealer;
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {
-      const session = await startEncryption(opts, await resolveWebBackend(opts?.backend), opts.random ?? webRandom);
+      const session = await startEncryption(opts, await resolveWebBackend(opts?.backend), opts?.random ?? webRandom);
       sealer = session.sealer;
       controller.enqueue(session.headerBytes);
     },
