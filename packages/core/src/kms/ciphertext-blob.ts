@@ -4,18 +4,23 @@
  * same material) decrypt each other's blobs.
  *
  *   version(1)=0x01 | A(1) | accountId(A, ASCII) | K(1) | keyId(K, ASCII) | versionId(16)
- *   | IV(12) | ciphertext | tag(16)
- *   AES-256-GCM key = the key version's material; AAD = header bytes (version .. versionId)
- *   || canonicalContext(EncryptionContext).
+ *   | nonce(32) | ciphertext | tag(16)
+ *   key(32) || IV(12) = HKDF-SHA-256(ikm = the key version's material, salt = nonce,
+ *                                    info = "envelope-kms/blob/v1" || header), RFC 5869;
+ *   AES-256-GCM with AAD = header bytes (version .. versionId) || canonicalContext(EncryptionContext).
+ * A fresh random nonce per blob gives a fresh key and IV, so no GCM IV-reuse bound applies to the
+ * version key.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import type { Random } from '../defaults.js';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
 import type { EncryptionContext } from './types.js';
 
 export const BLOB_VERSION = 0x01;
 const VERSION_ID_BYTES = 16;
+const NONCE_BYTES = 32;
 const IV_BYTES = 12;
+const INFO = Buffer.from('envelope-kms/blob/v1', 'ascii');
 const TAG_BYTES = 16;
 
 export interface BlobHeader {
@@ -66,7 +71,7 @@ export function parseBlobHeader(blob: Uint8Array): { header: BlobHeader; headerL
   const accountId = Buffer.from(blob.subarray(off, off + a)).toString('ascii');
   off += a;
   const k = blob[off++]!;
-  if (off + k + VERSION_ID_BYTES + IV_BYTES + TAG_BYTES > blob.length) throw bad();
+  if (off + k + VERSION_ID_BYTES + NONCE_BYTES + TAG_BYTES > blob.length) throw bad();
   const keyId = Buffer.from(blob.subarray(off, off + k)).toString('ascii');
   off += k;
   const versionId = Buffer.from(blob.subarray(off, off + VERSION_ID_BYTES)).toString('hex');
@@ -74,26 +79,37 @@ export function parseBlobHeader(blob: Uint8Array): { header: BlobHeader; headerL
   return { header: { accountId, keyId, versionId }, headerLength: off };
 }
 
-export function sealBlob(header: BlobHeader, key: Uint8Array, plaintext: Uint8Array, ctx: EncryptionContext | undefined, random: Random): Uint8Array {
+/** Per-blob key and IV derived from the version material and the blob's nonce. */
+function deriveKeyIv(material: Uint8Array, nonce: Uint8Array, head: Uint8Array): { key: Buffer; iv: Buffer } {
+  const okm = Buffer.from(hkdfSync('sha256', material, nonce, Buffer.concat([INFO, head]), 32 + IV_BYTES));
+  return { key: okm.subarray(0, 32), iv: okm.subarray(32) };
+}
+
+export function sealBlob(header: BlobHeader, material: Uint8Array, plaintext: Uint8Array, ctx: EncryptionContext | undefined, random: Random): Uint8Array {
   const head = encodeHeader(header);
-  const iv = random(IV_BYTES);
+  const nonce = random(NONCE_BYTES);
+  const { key, iv } = deriveKeyIv(material, nonce, head);
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(Buffer.concat([head, canonicalContext(ctx)]));
   const body = Buffer.concat([c.update(plaintext), c.final()]);
-  return new Uint8Array(Buffer.concat([head, iv, body, c.getAuthTag()]));
+  key.fill(0);
+  return new Uint8Array(Buffer.concat([head, nonce, body, c.getAuthTag()]));
 }
 
-export function openBlob(blob: Uint8Array, headerLength: number, key: Uint8Array, ctx: EncryptionContext | undefined): Uint8Array {
+export function openBlob(blob: Uint8Array, headerLength: number, material: Uint8Array, ctx: EncryptionContext | undefined): Uint8Array {
   const head = blob.subarray(0, headerLength);
-  const iv = blob.subarray(headerLength, headerLength + IV_BYTES);
+  const nonce = blob.subarray(headerLength, headerLength + NONCE_BYTES);
   const tag = blob.subarray(blob.length - TAG_BYTES);
+  const { key, iv } = deriveKeyIv(material, nonce, head);
   const d = createDecipheriv('aes-256-gcm', key, iv);
   d.setAAD(Buffer.concat([head, canonicalContext(ctx)]));
   d.setAuthTag(tag);
   try {
-    const pt = Buffer.concat([d.update(blob.subarray(headerLength + IV_BYTES, blob.length - TAG_BYTES)), d.final()]);
+    const pt = Buffer.concat([d.update(blob.subarray(headerLength + NONCE_BYTES, blob.length - TAG_BYTES)), d.final()]);
     return new Uint8Array(pt);
   } catch {
     throw new InvalidCiphertextException('The ciphertext could not be decrypted: it was altered, or the encryption context does not match.');
+  } finally {
+    key.fill(0);
   }
 }
