@@ -167,3 +167,27 @@ describe('stream: round trips', () => {
     assert.equal(chunks.length, 0);
   });
 });
+
+describe('stream: producers that reuse their buffers', () => {
+  it('encrypt and decrypt copy what they keep past the write callback', async () => {
+    const pt = bytesFrom('reuse', 3 * F + 999);
+    const expected = await encrypt(pt, fixedOpts('node'));
+    // One scratch buffer, refilled for every write after the previous write's callback.
+    const writeReusing = async (stream: NodeJS.WritableStream & NodeJS.ReadableStream, bytes: Uint8Array, size: number) => {
+      const out = collect(stream);
+      const scratch = Buffer.alloc(size);
+      for (let at = 0; at < bytes.length; at += size) {
+        const n = Math.min(size, bytes.length - at);
+        scratch.set(bytes.subarray(at, at + n));
+        await new Promise<void>((res, rej) => stream.write(scratch.subarray(0, n), (e) => (e ? rej(e) : res())));
+        scratch.fill(0xee);
+      }
+      stream.end();
+      return out;
+    };
+    const ct = await writeReusing(createEncryptStream(fixedOpts('node')), pt, 1000);
+    assert.deepEqual(new Uint8Array(ct), expected);
+    const back = await writeReusing(createDecryptStream({ keyring }), expected, 1000);
+    assert.deepEqual(new Uint8Array(back), pt);
+  });
+});

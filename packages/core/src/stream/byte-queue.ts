@@ -1,13 +1,16 @@
 /**
  * A FIFO of byte chunks (docs/FORMAT.md §6 rule 9: a streaming reader holds at most one frame plus
  * one byte). `take` hands out sub-views of the queued chunks without copying, so a frame's bytes go
- * to the cipher exactly as they arrived.
+ * to the cipher exactly as they arrived. `detach` copies whatever is still queued when the caller
+ * returns control to the producer, which may then reuse its buffers (Node's write contract).
  */
 import { concatBytes } from '../crypto/aead.js';
 
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
   private size = 0;
+  /** How many chunks at the end of `chunks` are still the producer's buffers. */
+  private borrowed = 0;
 
   get length(): number {
     return this.size;
@@ -17,6 +20,14 @@ export class ByteQueue {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.size += chunk.length;
+    this.borrowed++;
+  }
+
+  /** Replaces the producer's buffers still queued by private copies (only those not copied yet). */
+  detach(): void {
+    const from = this.chunks.length - this.borrowed;
+    for (let i = from; i < this.chunks.length; i++) this.chunks[i] = new Uint8Array(this.chunks[i]!);
+    this.borrowed = 0;
   }
 
   /** Removes the first `n` bytes and returns them as views of the queued chunks. */
@@ -37,6 +48,7 @@ export class ByteQueue {
       }
     }
     this.size -= n;
+    this.borrowed = Math.min(this.borrowed, this.chunks.length);
     return out;
   }
 

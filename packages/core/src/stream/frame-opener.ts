@@ -30,6 +30,7 @@ export class FrameOpener {
     this.assertOpen();
     this.queue.push(chunk);
     while (this.queue.length > this.fullFrame) this.open(this.frameLength, false, out);
+    this.queue.detach();
   }
 
   /** End of input: verifies the final frame and appends its plaintext to `out`. */

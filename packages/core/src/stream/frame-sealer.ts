@@ -28,6 +28,7 @@ export class FrameSealer {
     if (this.done) throw new Error('write after end of the encrypted message');
     this.queue.push(chunk);
     while (this.queue.length >= this.frameLength) this.seal(this.queue.take(this.frameLength), false, out);
+    this.queue.detach();
   }
 
   /** Seals the final frame and appends it to `out`; the sealer is then finished. */

@@ -38,9 +38,11 @@ export class MessageDecoder {
     this.pending.push(chunk);
     if (this.headerLength === undefined) {
       this.headerLength = peekHeaderLength(this.pending.peek(PREAMBLE_LENGTH), this.limits);
-      if (this.headerLength === undefined) return undefined;
     }
-    if (this.pending.length < this.headerLength) return undefined;
+    if (this.headerLength === undefined || this.pending.length < this.headerLength) {
+      this.pending.detach();
+      return undefined;
+    }
     const header = parseHeader(this.pending.takeBytes(this.headerLength), this.limits)!;
     return openMessage(header, this.opts.keyring, this.opts.context, this.backend).then((opener) => {
       this.header = header;
