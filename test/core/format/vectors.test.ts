@@ -1,5 +1,5 @@
 /**
- * Golden vectors (docs/FORMAT.md §10): every committed v1 message decrypts byte-for-byte with both
+ * Golden vectors (docs/FORMAT.md §11): every committed v1 message decrypts byte-for-byte with both
  * backends, buffers and streams, and the writer reproduces each message exactly from the fixed
  * inputs (so a silent format change fails here). Negative vectors fail with their exact error name.
  */
