@@ -23,6 +23,7 @@ import type { WorkflowContext } from '../packages/core/src/workflows/workflow-co
 
 export interface WorkflowFigures {
   readonly mib: number;
+  readonly reps: number;
   readonly plainEncryptSeconds: number;
   readonly rekeySeconds: number;
   /** plain time / re-key time: ≥ 0.8 meets the target. */
@@ -40,7 +41,10 @@ async function writeRandomFile(path: string, bytes: number): Promise<void> {
   }
 }
 
-export async function benchWorkflows(mib = Number(process.env.BENCH_WORKFLOW_MIB ?? 1024)): Promise<WorkflowFigures> {
+export async function benchWorkflows(
+  mib = Number(process.env.BENCH_WORKFLOW_MIB ?? 1024),
+  reps = Number(process.env.BENCH_WORKFLOW_REPS ?? 3),
+): Promise<WorkflowFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'envelope-bench-wf-'));
   try {
     const store = Keystore.open({ home: dir, rootKey: new Uint8Array(32).fill(9), clock: systemClock, random: systemRandom });
@@ -52,28 +56,38 @@ export async function benchWorkflows(mib = Number(process.env.BENCH_WORKFLOW_MIB
     const input = join(dir, 'disk.img');
     await writeRandomFile(input, mib << 20);
 
-    // Baseline: plain streamed encryption of the file to a file, same keyring kind and frame size.
-    let t = performance.now();
-    await pipeline(
-      createReadStream(input, { highWaterMark: 1 << 20 }),
-      createEncryptStream({ keyring: new KmsKeyring({ kms, keyIds: [k1], caller }) }),
-      createWriteStream(join(dir, 'plain.env')),
-    );
-    const plainEncryptSeconds = (performance.now() - t) / 1000;
-    await rm(join(dir, 'plain.env'));
-
     const snap = await createSnapshot(wf, { caller, region: 'us-east-1', keyId: k1, source: { path: input } });
-    await rm(input);
+    const scope = { account: caller.accountId, region: 'us-east-1' };
+    const copy = (mode: 'rekey' | 'rewrap') =>
+      copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2, mode });
 
-    t = performance.now();
-    await copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2 });
-    const rekeySeconds = (performance.now() - t) / 1000;
+    // Interleaved repetitions, best of each: the machine is shared, so single runs are noisy.
+    let plainEncryptSeconds = Infinity;
+    let rekeySeconds = Infinity;
+    let rewrapMs = Infinity;
+    for (let rep = 0; rep < reps; rep++) {
+      // Baseline: plain streamed encryption of the file to a file (what `envelope encrypt` does).
+      let t = performance.now();
+      await pipeline(
+        createReadStream(input, { highWaterMark: 1 << 20 }),
+        createEncryptStream({ keyring: new KmsKeyring({ kms, keyIds: [k1], caller }) }),
+        createWriteStream(join(dir, 'plain.env'), { highWaterMark: 1 << 20 }),
+      );
+      plainEncryptSeconds = Math.min(plainEncryptSeconds, (performance.now() - t) / 1000);
+      await rm(join(dir, 'plain.env'));
 
-    t = performance.now();
-    await copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2, mode: 'rewrap' });
-    const rewrapMs = performance.now() - t;
+      t = performance.now();
+      const rekeyed = await copy('rekey');
+      rekeySeconds = Math.min(rekeySeconds, (performance.now() - t) / 1000);
+      await wf.store.deleteSnapshot(scope, rekeyed.snapshotId);
 
-    return { mib, plainEncryptSeconds, rekeySeconds, rekeySpeedRatio: plainEncryptSeconds / rekeySeconds, rewrapMs };
+      t = performance.now();
+      const rewrapped = await copy('rewrap');
+      rewrapMs = Math.min(rewrapMs, performance.now() - t);
+      await wf.store.deleteSnapshot(scope, rewrapped.snapshotId);
+    }
+
+    return { mib, reps, plainEncryptSeconds, rekeySeconds, rekeySpeedRatio: plainEncryptSeconds / rekeySeconds, rewrapMs };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -81,7 +95,7 @@ export async function benchWorkflows(mib = Number(process.env.BENCH_WORKFLOW_MIB
 
 function report(f: WorkflowFigures): string {
   return [
-    `workflows (${f.mib} MiB snapshot):`,
+    `workflows (${f.mib} MiB snapshot, best of ${f.reps}):`,
     `  plain encryption      ${f.plainEncryptSeconds.toFixed(2)} s  (${(f.mib / f.plainEncryptSeconds).toFixed(0)} MiB/s)`,
     `  full re-key copy      ${f.rekeySeconds.toFixed(2)} s  (${(f.mib / f.rekeySeconds).toFixed(0)} MiB/s) = ${f.rekeySpeedRatio.toFixed(2)}x plain (target >= 0.8x)`,
     `  --rewrap copy         ${f.rewrapMs.toFixed(1)} ms (target < 50 ms)`,

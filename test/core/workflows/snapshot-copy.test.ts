@@ -80,6 +80,24 @@ describe('workflows: snapshot create, export and copy (one account)', () => {
     assert.deepEqual(await plaintextOf(re.snapshotId, k2), data);
   });
 
+  it('full re-key with the decryption on a worker thread: same result, tampering still detected', async () => {
+    const k1 = await key();
+    const k2 = await key();
+    const snap = await createSnapshot(w.wf, { caller: me, region: EAST, keyId: k1, source: { path: file }, context: { a: 'b' }, frameLength: 4096 });
+    const copy = await copySnapshot(w.wf, { caller: me, sourceAccount: A, sourceRegion: EAST, snapshotId: snap.snapshotId, keyId: k2, parallel: true });
+    assert.deepEqual(await plaintextOf(copy.snapshotId, k2), data);
+    // Flip one byte of the last frame of the source body: the worker's decryption must reject it.
+    const body = w.wf.store.snapshotFile(snap, 'body.env');
+    const bytes = new Uint8Array(await readFile(body));
+    bytes[bytes.length - 20]! ^= 1;
+    await writeFile(body, bytes);
+    await assert.rejects(
+      copySnapshot(w.wf, { caller: me, sourceAccount: A, sourceRegion: EAST, snapshotId: snap.snapshotId, keyId: k2, parallel: true }),
+      { name: 'InvalidCiphertextException' },
+    );
+    assert.equal((await w.wf.store.listSnapshots({ account: A, region: EAST })).length, 2);
+  });
+
   it('a failed copy leaves nothing visible and retires its grant', async () => {
     const k1 = await key();
     const k2 = await key();

@@ -17,7 +17,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { MessageHeader } from '../format/header.js';
+import { decryptInWorker, PARALLEL_DECRYPT_MIN_BYTES } from './parallel-decrypt.js';
 import { ValidationException } from '../errors.js';
 import type { CallContext } from '../kms/call-context.js';
 import { KmsKeyring, KMS_PROVIDER_ID } from '../keyrings/kms-keyring.js';
@@ -48,6 +51,8 @@ export interface CopySnapshotInput {
   readonly tags?: Readonly<Record<string, string>>;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
+  /** Full re-key: decrypt on a second core (worker thread); 'auto' (default) does so from 64 MiB. */
+  readonly parallel?: boolean | 'auto';
   /** Set by image copy: the shared image that grants access to its snapshots (launchPermission). */
   readonly viaImage?: ImageMeta;
 }
@@ -174,23 +179,36 @@ export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Pro
     let storedSize: number;
     if (mode === 'rekey') {
       const messageSource = await ctx.store.openSource(source);
-      let frameLength: number;
+      let header: MessageHeader;
       try {
-        frameLength = (await readHeader(messageSource)).frameLength;
+        header = await readHeader(messageSource);
       } finally {
         await messageSource.close?.();
       }
+      const context = { ...source.context };
+      let plaintext: [Readable] | [Readable, Transform];
+      const parallel = input.parallel ?? 'auto';
+      if (parallel === true || (parallel === 'auto' && source.size >= PARALLEL_DECRYPT_MIN_BYTES)) {
+        // Unwrap here (Decrypt, audited), decrypt on another core, encrypt and write on this one.
+        const dataKey = await unwrap.onDecrypt({ suiteId: header.suiteId, context: header.context, encryptedDataKeys: header.encryptedDataKeys });
+        if (!dataKey) throw new ValidationException(`The snapshot ${source.snapshotId} has no data key wrapped by ${plan.unwrapKeyArn}`);
+        plaintext = [decryptInWorker(ctx.store.root, source, dataKey, context)];
+        dataKey.fill(0);
+      } else {
+        plaintext = [ctx.store.openMessage(source), createDecryptStream({ keyring: unwrap, context })];
+      }
       await pipeline(
-        ctx.store.openMessage(source),
-        createDecryptStream({ keyring: unwrap, context: { ...source.context } }),
-        new ProgressMeter(input.onProgress, source.size),
-        createEncryptStream({
-          keyring: new KmsKeyring({ kms: dstKms, keyIds: [targetKeyArn], caller: dstVia }),
-          context: { ...source.context },
-          frameLength,
-          random: ctx.random,
-        }),
-        createWriteStream(staged.bodyPath, { flags: 'wx', mode: 0o600 }),
+        [
+          ...plaintext,
+          new ProgressMeter(input.onProgress, source.size),
+          createEncryptStream({
+            keyring: new KmsKeyring({ kms: dstKms, keyIds: [targetKeyArn], caller: dstVia }),
+            context,
+            frameLength: header.frameLength,
+            random: ctx.random,
+          }),
+          createWriteStream(staged.bodyPath, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }),
+        ],
         input.signal ? { signal: input.signal } : {},
       );
       layout = { header: null, body: 'body.env', bodyOffset: 0 };

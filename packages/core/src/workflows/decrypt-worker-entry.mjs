@@ -1,0 +1,5 @@
+// Entry of the decrypt worker thread (parallel-decrypt.ts): loads the TypeScript sources through
+// tsx, as packages/cli/bin/envelope.js does for the CLI, then runs decrypt-worker.ts.
+import { register } from 'tsx/esm/api';
+register();
+await import('./decrypt-worker.ts');

@@ -1,0 +1,52 @@
+/**
+ * Decrypting a stored snapshot on a second core (perf-notes: "worker threads across cores are the
+ * levers to get past ~1 GB/s"; docs/PERFORMANCE.md "Workflows"). A full re-key is decrypt +
+ * encrypt of every byte; running the decryption in a worker thread while the main thread encrypts
+ * and writes brings the copy close to the speed of plain encryption. The data key is unwrapped
+ * here, through KMS (audited), and handed to the worker in memory only.
+ */
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { KmsError } from '../errors.js';
+import type { SnapshotMeta } from './artifact-types.js';
+import type { DecryptWorkerData, DecryptWorkerMessage } from './decrypt-worker.js';
+
+/** Snapshots at least this large are decrypted in a worker (below, the thread start-up dominates). */
+export const PARALLEL_DECRYPT_MIN_BYTES = 64 << 20;
+
+/** The plaintext of `meta` (stored under `root`) as a stream, decrypted in a worker thread. */
+export function decryptInWorker(root: string, meta: SnapshotMeta, dataKey: Uint8Array, context: Record<string, string>): Readable {
+  const workerData: DecryptWorkerData = { root, meta, dataKey, context };
+  const worker = new Worker(new URL('./decrypt-worker-entry.mjs', import.meta.url), { workerData });
+  let pendingAcks = 0;
+  let finished = false;
+  const out = new Readable({
+    read() {
+      while (pendingAcks > 0) {
+        pendingAcks -= 1;
+        worker.postMessage('ack');
+      }
+    },
+    destroy(err, cb) {
+      if (!finished) void worker.terminate();
+      cb(err);
+    },
+  });
+  worker.on('message', (m: DecryptWorkerMessage) => {
+    if (m.type === 'chunk') {
+      if (out.push(m.chunk)) worker.postMessage('ack');
+      else pendingAcks += 1;
+    } else if (m.type === 'end') {
+      finished = true;
+      out.push(null);
+    } else {
+      finished = true;
+      out.destroy(m.name.endsWith('Exception') ? new KmsError(m.name, m.message) : Object.assign(new Error(m.message), { name: m.name }));
+    }
+  });
+  worker.on('error', (e) => out.destroy(e));
+  worker.on('exit', (code) => {
+    if (!finished && code !== 0) out.destroy(new Error(`the decrypt worker exited with code ${code}`));
+  });
+  return out;
+}
