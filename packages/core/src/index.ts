@@ -66,7 +66,7 @@ export { GRANT_OPERATIONS, grantAllows, constraintsSatisfied, type GrantRecord, 
 export { RequestQuota, KMS_QUOTA_PRESETS, CRYPTOGRAPHIC_OPERATIONS, type KmsQuotaPreset, type RequestQuotaOptions } from './policy/request-quota.js';
 // Access control in the Kms door: authorizer, audit sink, explain, grant and key-policy operations.
 export { PolicyAuthorizer, type PolicyAuthorizerOptions } from './kms/policy-authorizer.js';
-export { AuditLogSink, auditDirOf } from './kms/audit-log-sink.js';
+export { AuditLogSink, auditDirOf, openAuditLogFor } from './kms/audit-log-sink.js';
 export { explainAccess, type ExplainRequest, type ExplainResponse } from './kms/explain.js';
 export { GRANTS_SECTION, MAX_GRANT_TOKENS } from './kms/grant-section.js';
 export type {
@@ -77,7 +77,7 @@ export type {
   PutKeyPolicyRequest, GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
 } from './kms/ops/policies.js';
 // Audit log (docs/ACCESS.md "Audit log").
-export { AuditLog, EVENTS_FILE, DIGESTS_FILE, SIGNING_KEY_FILE, type AuditLogOptions } from './audit/audit-log.js';
+export { AuditLog, EVENTS_FILE, DIGESTS_FILE, SIGNING_KEY_FILE, SEALED_SIGNING_KEY_FILE, type AuditLogOptions, type KeySealer } from './audit/audit-log.js';
 export { buildAuditEvent, type AuditEvent, type AuditUserIdentity, type AuditResource } from './audit/audit-event.js';
 export { verifyAuditLog, type VerifyReport, type VerifyIssue, type TamperKind } from './audit/audit-verify.js';
 export { queryAuditEvents, matchesQuery, type AuditQuery } from './audit/audit-query.js';

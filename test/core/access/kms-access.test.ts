@@ -4,12 +4,13 @@
  * retire/revoke), explain, throttling, and no plaintext in any audit file.
  */
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keystore } from '../../../packages/core/src/keystore/keystore.js';
 import { Kms } from '../../../packages/core/src/kms/kms.js';
 import { Iam } from '../../../packages/core/src/iam/iam.js';
-import { AuditLog } from '../../../packages/core/src/audit/audit-log.js';
+import type { AuditLog } from '../../../packages/core/src/audit/audit-log.js';
+import { openAuditLogFor } from '../../../packages/core/src/kms/audit-log-sink.js';
 import { RequestQuota } from '../../../packages/core/src/policy/request-quota.js';
 import type { CallContext } from '../../../packages/core/src/kms/call-context.js';
 import { ROOT_KEY, seededRandom, tempHome, testClock, utf8 } from '../kms/helpers.js';
@@ -57,7 +58,7 @@ describe('access control through the Kms door', function () {
     store = Keystore.open({ home: env.home, rootKey: ROOT_KEY, clock, random });
     kms = new Kms({ store, clock, random });
     iam = new Iam({ store });
-    audit = AuditLog.open({ dir: join(env.home, 'audit'), clock });
+    audit = openAuditLogFor(store);
     await iam.CreateUser({ UserName: 'alice' });
     await iam.CreateRole({ RoleName: 'Worker' });
     await iam.CreateAccount({ AccountId: B });
@@ -178,6 +179,22 @@ describe('access control through the Kms door', function () {
     await rejects(kms.RevokeGrant({ KeyId, GrantId: g3.GrantId }, ROOT), 'NotFoundException');
   });
 
+  it('kms:GrantIsForAWSResource is true only when an integrated service creates the grant', async () => {
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT.principal }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'Allow attachment of persistent resources', Effect: 'Allow', Principal: { AWS: ALICE.principal }, Action: 'kms:CreateGrant', Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+    ] });
+    const { KeyMetadata } = await kms.CreateKey({ Policy: policy }, ROOT);
+    const req = { KeyId: KeyMetadata.KeyId, GranteePrincipal: WORKER.principal, Operations: ['Decrypt' as const] };
+    await rejects(kms.CreateGrant(req, ALICE), 'AccessDeniedException');
+    const viaEc2 = { ...ALICE, viaService: 'ec2.us-east-1.amazonaws.com' };
+    assert.match((await kms.CreateGrant(req, viaEc2)).GrantId, /^[0-9a-f]{64}$/);
+    const [e] = audit.query({ accountId: A, eventName: 'CreateGrant', error: false });
+    assert.equal(e!.userIdentity.invokedBy, 'ec2.us-east-1.amazonaws.com');
+    assert.equal(e!.sourceIPAddress, 'ec2.us-east-1.amazonaws.com');
+  });
+
   it('explain names the deciding statements and grants', async () => {
     const { KeyMetadata } = await kms.CreateKey({}, ROOT);
     await kms.CreateAlias({ AliasName: 'alias/app', TargetKeyId: KeyMetadata.KeyId }, ROOT);
@@ -212,6 +229,10 @@ describe('access control through the Kms door', function () {
     assert.equal(events[0]!.responseElements?.KeyMetadata && (events[0]!.responseElements.KeyMetadata as { KeyId: string }).KeyId, KeyMetadata.KeyId);
     assert.equal(audit.query({ keyId: KeyMetadata.KeyId, error: true }).length, 1);
     assert.ok(audit.verify(A).ok);
+    // digests are signed with a key sealed under the keystore root key
+    assert.equal((await audit.writeDigest(A))?.endSequence, 5);
+    assert.deepEqual([audit.verify(A).ok, audit.verify(A).signedThrough], [true, 5]);
+    assert.ok(existsSync(join(env.home, 'audit', 'digest-signing.key.sealed')) && !existsSync(join(env.home, 'audit', 'digest-signing.key')));
     const b64 = Buffer.from(SECRET).toString('base64');
     for (const f of filesUnder(join(env.home, 'audit'))) {
       const text = readFileSync(f, 'utf8');

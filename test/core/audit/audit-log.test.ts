@@ -208,3 +208,28 @@ describe('audit log', () => {
     assert.equal(log.query({ limit: 2, newestFirst: true })[0]!.eventTime, '2026-01-01T00:00:07Z');
   });
 });
+
+describe('audit log across processes', function () {
+  this.timeout(60_000);
+  it('three processes appending at once keep one valid chain with signed digests', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'envelope-audit-mp-'));
+    try {
+      AuditLog.open({ dir }); // create the signing key first so the workers share it
+      const worker = new URL('./append-worker.ts', import.meta.url).pathname;
+      const run = (who: string) => new Promise<void>((resolve, reject) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', worker, dir, who, '30'], { stdio: 'inherit' });
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${who} exited ${code}`))));
+      });
+      await Promise.all([run('a'), run('b'), run('c')]);
+      const log = AuditLog.open({ dir });
+      const r = log.verify('111122223333');
+      assert.deepEqual(r.issues, []);
+      assert.equal(r.events, 90);
+      assert.ok(r.digests >= 12, `digests: ${r.digests}`);
+      assert.deepEqual(new Set(log.events('111122223333').map((e) => e.eventID)).size, 90);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -26,14 +26,27 @@ import { queryAuditEvents, type AuditQuery } from './audit-query.js';
 export const EVENTS_FILE = 'events.jsonl';
 export const DIGESTS_FILE = 'digests.jsonl';
 export const SIGNING_KEY_FILE = 'digest-signing.key';
+/** The signing key sealed under the keystore root key (when a sealer is given). */
+export const SEALED_SIGNING_KEY_FILE = 'digest-signing.key.sealed';
+const SIGNING_KEY_AAD = 'envelope/audit/digest-signing-key/v1';
+
+/** Seals/opens the signing key (the keystore's Sealer satisfies it). */
+export interface KeySealer {
+  seal(plaintext: Uint8Array, aad: string): Uint8Array;
+  open(sealed: Uint8Array, aad: string): Uint8Array;
+}
 
 export interface AuditLogOptions {
   /** Root directory of the audit log (one sub-directory per account). */
   readonly dir: string;
   readonly clock?: Clock;
   readonly random?: Random;
-  /** Digest signer; default: an Ed25519 key kept in `<dir>/digest-signing.key` (mode 0600). */
+  /**
+   * Digest signer. Default: an Ed25519 key kept in `<dir>/digest-signing.key.sealed`, sealed with
+   * `sealer` (the keystore root key), or in `<dir>/digest-signing.key` (hex, mode 0600) without one.
+   */
   readonly signer?: DigestSigner;
+  readonly sealer?: KeySealer;
   /** Write a digest after this many new events. Default 100. */
   readonly digestEvery?: number;
   /** …or when the last digest is older than this (injected clock). Default one hour. */
@@ -115,13 +128,20 @@ export class AuditLog {
     }
     let signer = opts.signer;
     if (!signer) {
-      const keyPath = join(opts.dir, SIGNING_KEY_FILE);
+      const sealer = opts.sealer;
+      const keyPath = join(opts.dir, sealer ? SEALED_SIGNING_KEY_FILE : SIGNING_KEY_FILE);
       let secret: Uint8Array;
       if (existsSync(keyPath)) {
-        secret = fromHex(readFileSync(keyPath, 'utf8').trim());
+        const raw = readFileSync(keyPath);
+        try {
+          secret = sealer ? sealer.open(new Uint8Array(raw), SIGNING_KEY_AAD) : fromHex(raw.toString('utf8').trim());
+        } catch (e) {
+          throw new KeystoreException(`Cannot read the audit digest signing key ${keyPath}: ${(e as Error).message}`);
+        }
       } else {
         secret = (opts.random ?? systemRandom)(32);
-        writeFileAtomicSync(keyPath, new TextEncoder().encode(toHex(secret) + '\n'), 0o600);
+        const bytes = sealer ? sealer.seal(secret, SIGNING_KEY_AAD) : new TextEncoder().encode(toHex(secret) + '\n');
+        writeFileAtomicSync(keyPath, bytes, 0o600);
       }
       signer = ed25519Signer(secret);
       secret.fill(0);

@@ -4,10 +4,10 @@
  * account is recorded in that account too (CloudTrail "cross-account events": each copy has its
  * own eventID and recipientAccountId, both share a sharedEventID and the requestID).
  */
-import type { Random } from '../defaults.js';
-import { systemRandom } from '../defaults.js';
+import { join } from 'node:path';
+import { systemRandom, type Clock, type Random } from '../defaults.js';
 import { arnAccount, buildAuditEvent, uuidFrom } from '../audit/audit-event.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { AuditLog, type KeySealer } from '../audit/audit-log.js';
 import type { AuditSink, KmsCallEvent } from './hooks.js';
 
 export class AuditLogSink implements AuditSink {
@@ -52,5 +52,16 @@ export class AuditLogSink implements AuditSink {
 
 /** The audit log directory of a keystore home (where `new Kms(...)` writes by default). */
 export function auditDirOf(home: string): string {
-  return `${home.replace(/[/\\]+$/, '')}/audit`;
+  return join(home, 'audit');
+}
+
+/**
+ * Opens the audit log of a keystore: `<home>/audit`, digests signed with a key sealed under the
+ * keystore's root key. This is what `new Kms({ store })` writes to; use it to query and verify.
+ */
+export function openAuditLogFor(store: { readonly home: string; readonly sealer: KeySealer; readonly clock?: Clock; readonly random?: Random }): AuditLog {
+  return AuditLog.open({
+    dir: auditDirOf(store.home), sealer: store.sealer,
+    ...(store.clock ? { clock: store.clock } : {}), ...(store.random ? { random: store.random } : {}),
+  });
 }

@@ -32,11 +32,9 @@ import {
 import { deleteImportedKeyMaterialOp, getParametersForImportOp, importKeyMaterialOp } from './ops/import.js';
 import { replicateKeyOp, updatePrimaryRegionOp } from './ops/multi-region.js';
 import { getOrCreateAwsManagedKeyOp, type GetOrCreateAwsManagedKeyRequest } from './ops/aws-managed.js';
-import { join } from 'node:path';
-import { AuditLog } from '../audit/audit-log.js';
 import type { RequestQuota } from '../policy/request-quota.js';
 import { PolicyAuthorizer } from './policy-authorizer.js';
-import { AuditLogSink } from './audit-log-sink.js';
+import { AuditLogSink, openAuditLogFor } from './audit-log-sink.js';
 import { explainAccess, type ExplainRequest } from './explain.js';
 import { getKeyPolicyOp, listKeyPoliciesOp, putKeyPolicyOp, type GetKeyPolicyRequest, type ListKeyPoliciesRequest, type PutKeyPolicyRequest } from './ops/policies.js';
 import {
@@ -79,7 +77,7 @@ export class Kms {
     this.clock = opts.clock ?? opts.store.clock ?? systemClock;
     this.random = opts.random ?? opts.store.random ?? systemRandom;
     this.authorizer = opts.authorizer ?? new PolicyAuthorizer({ store: opts.store, clock: this.clock, ...(opts.quota ? { quota: opts.quota } : {}) });
-    this.audit = opts.audit === null ? undefined : opts.audit ?? new AuditLogSink(AuditLog.open({ dir: join(opts.store.home, 'audit'), clock: this.clock, random: this.random }), this.random);
+    this.audit = opts.audit === null ? undefined : opts.audit ?? new AuditLogSink(openAuditLogFor({ home: opts.store.home, sealer: opts.store.sealer, clock: this.clock, random: this.random }), this.random);
   }
 
   /**

@@ -112,7 +112,8 @@ export class PolicyAuthorizer implements Authorizer {
       }),
       ...(str(c.RequestAlias) ? { requestAlias: str(c.RequestAlias)! } : {}),
       ...(Array.isArray(c.GrantOperations) ? { grantOperations: c.GrantOperations as string[] } : {}),
-      ...(typeof c.GrantIsForAWSResource === 'boolean' ? { grantIsForAwsResource: c.GrantIsForAWSResource } : {}),
+      // kms:GrantIsForAWSResource: true when an AWS service integrated with KMS creates the grant for the caller.
+      ...(req.operation === 'CreateGrant' ? { grantIsForAwsResource: c.GrantIsForAWSResource === true || req.caller.viaService !== undefined } : {}),
       ...(str(c.GranteePrincipal) ? { granteePrincipal: str(c.GranteePrincipal)! } : {}),
       ...(str(c.RetiringPrincipal) ? { retiringPrincipal: str(c.RetiringPrincipal)! } : {}),
       ...(str(c.GrantConstraintType) ? { grantConstraintType: str(c.GrantConstraintType)! } : {}),
