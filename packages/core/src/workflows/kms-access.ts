@@ -9,6 +9,7 @@ import { KmsError } from '../errors.js';
 import type { AuthorizationRequest, AuthorizationResource } from '../kms/hooks.js';
 import { KMS_SECTION, emptyKmsSection, type KeyRecord, type KmsSection } from '../kms/key-record.js';
 import { keyStateError } from '../kms/key-states.js';
+import { PolicyAuthorizer } from '../kms/policy-authorizer.js';
 import { aliasesOf, resolveKey } from '../kms/resolve.js';
 import type { RequiredPermission } from './preflight.js';
 import type { WorkflowContext } from './workflow-context.js';
@@ -60,7 +61,9 @@ export async function explainKmsAccess(ctx: WorkflowContext, r: RequiredPermissi
       ...(alias ? { RequestAlias: alias } : {}),
     },
   };
-  const decision = await ctx.kmsFor(r.region).authorizer.authorize(req);
+  // A PolicyAuthorizer decides without side effects (its authorize() also takes request quota).
+  const authorizer = ctx.kmsFor(r.region).authorizer;
+  const decision = authorizer instanceof PolicyAuthorizer ? authorizer.decide(req) : await authorizer.authorize(req);
   return { allowed: decision.allowed, reason: decision.reason };
 }
 

@@ -2,7 +2,7 @@
  * Workflow benchmarks (docs/PERFORMANCE.md "Workflows"; issue #7 targets):
  * - full re-key copy of a snapshot vs plain file encryption of the same data (target ≥ 0.8× speed);
  * - `--rewrap` copy of the same snapshot (target < 50 ms, independent of size).
- * Size: BENCH_WORKFLOW_MIB (default 1024). Run: `node --import tsx bench/workflows.ts` or `npm run bench`.
+ * Size: BENCH_WORKFLOW_MIB (default 1024). Run: `npm run bench -- workflows` (or `node --import tsx bench/workflows.bench.ts`).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
