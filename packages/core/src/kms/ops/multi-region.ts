@@ -62,7 +62,7 @@ export const replicateKeyOp: Operation<ReplicateKeyRequest, ReplicateKeyResponse
     delete replica.pendingWindowDays;
     delete replica.validTo;
     ctx.section.keys[arn] = replica;
-    return { ReplicaKeyMetadata: toKeyMetadata(ctx.section, replica), ReplicaPolicy: replica.policy, ReplicaTags: replica.tags };
+    return { ReplicaKeyMetadata: toKeyMetadata(ctx.section, replica), ReplicaPolicy: replica.policy, ReplicaTags: replica.tags.map((t) => ({ ...t })) };
   },
 };
 

@@ -43,7 +43,7 @@ export const listResourceTagsOp: Operation<ListResourceTagsRequest, ListResource
   mutates: false,
   targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
   act(ctx, req) {
-    const sorted = [...keyOf(ctx).tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : a.TagKey > b.TagKey ? 1 : 0));
+    const sorted = keyOf(ctx).tags.map((t) => ({ ...t })).sort((a, b) => (a.TagKey < b.TagKey ? -1 : a.TagKey > b.TagKey ? 1 : 0));
     const { page, ...rest } = paginate(sorted, req.Limit, req.Marker, 50);
     return { Tags: page, ...rest };
   },
