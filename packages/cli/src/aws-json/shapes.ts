@@ -87,15 +87,17 @@ export function fromWire(value: unknown, field = ''): unknown {
 }
 
 /** Converts a local Kms response to its AWS JSON form (base64 blobs, epoch-second dates). */
-export function toWire(value: unknown): unknown {
+export function toWire(value: unknown, field = ''): unknown {
   if (value instanceof Uint8Array) return encodeBase64(value);
   if (value instanceof Date) return value.getTime() / 1000;
-  if (Array.isArray(value)) return value.map((v) => toWire(v));
+  // A timestamp field held as an ISO-8601 string still goes out as epoch seconds.
+  if (typeof value === 'string' && DATE_FIELDS.has(field) && !Number.isNaN(Date.parse(value))) return Date.parse(value) / 1000;
+  if (Array.isArray(value)) return value.map((v) => toWire(v, field));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      out[k] = OPAQUE_FIELDS.has(k) ? v : toWire(v);
+      out[k] = OPAQUE_FIELDS.has(k) ? v : toWire(v, k);
     }
     return out;
   }
