@@ -77,7 +77,7 @@ export type {
   PutKeyPolicyRequest, GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
 } from './kms/ops/policies.js';
 // Audit log (docs/ACCESS.md "Audit log").
-export { AuditLog, EVENTS_FILE, DIGESTS_FILE, SIGNING_KEY_FILE, SEALED_SIGNING_KEY_FILE, type AuditLogOptions, type KeySealer } from './audit/audit-log.js';
+export { AuditLog, EVENTS_FILE, DIGESTS_FILE, SIGNING_KEY_FILE, SEALED_SIGNING_KEY_FILE, PUBLIC_KEY_FILE, type AuditLogOptions, type KeySealer } from './audit/audit-log.js';
 export { buildAuditEvent, type AuditEvent, type AuditUserIdentity, type AuditResource } from './audit/audit-event.js';
 export { verifyAuditLog, type VerifyReport, type VerifyIssue, type TamperKind } from './audit/audit-verify.js';
 export { queryAuditEvents, matchesQuery, type AuditQuery } from './audit/audit-query.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Keystore } from '../../../packages/core/src/keystore/keystore.js';
 import { Kms } from '../../../packages/core/src/kms/kms.js';
 import { Iam } from '../../../packages/core/src/iam/iam.js';
-import type { AuditLog } from '../../../packages/core/src/audit/audit-log.js';
+import { AuditLog } from '../../../packages/core/src/audit/audit-log.js';
 import { openAuditLogFor } from '../../../packages/core/src/kms/audit-log-sink.js';
 import { RequestQuota } from '../../../packages/core/src/policy/request-quota.js';
 import type { CallContext } from '../../../packages/core/src/kms/call-context.js';
@@ -233,6 +233,12 @@ describe('access control through the Kms door', function () {
     assert.equal((await audit.writeDigest(A))?.endSequence, 5);
     assert.deepEqual([audit.verify(A).ok, audit.verify(A).signedThrough], [true, 5]);
     assert.ok(existsSync(join(env.home, 'audit', 'digest-signing.key.sealed')) && !existsSync(join(env.home, 'audit', 'digest-signing.key')));
+    // a reader without the root key verifies with the recorded public key but cannot sign
+    const reader = AuditLog.open({ dir: join(env.home, 'audit') });
+    assert.equal(reader.publicKey, audit.publicKey);
+    assert.deepEqual([reader.verify(A).ok, reader.verify(A).signedThrough], [true, 5]);
+    await kms.DescribeKey({ KeyId: KeyMetadata.KeyId }, ROOT);
+    await rejects(reader.writeDigest(A), 'KeystoreException', /openAuditLogFor/);
     const b64 = Buffer.from(SECRET).toString('base64');
     for (const f of filesUnder(join(env.home, 'audit'))) {
       const text = readFileSync(f, 'utf8');

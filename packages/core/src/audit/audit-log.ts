@@ -29,6 +29,23 @@ export const SIGNING_KEY_FILE = 'digest-signing.key';
 /** The signing key sealed under the keystore root key (when a sealer is given). */
 export const SEALED_SIGNING_KEY_FILE = 'digest-signing.key.sealed';
 const SIGNING_KEY_AAD = 'envelope/audit/digest-signing-key/v1';
+/** The digest public key (hex) next to a sealed signing key, for readers without the root key. */
+export const PUBLIC_KEY_FILE = 'digest-signing.pub';
+
+function verifyOnlySigner(pubPath: string): DigestSigner {
+  let publicKey: Uint8Array;
+  try {
+    publicKey = fromHex(readFileSync(pubPath, 'utf8').trim());
+  } catch (e) {
+    throw new KeystoreException(`Cannot read the audit digest public key ${pubPath}: ${(e as Error).message}`);
+  }
+  return {
+    publicKey,
+    sign() {
+      throw new KeystoreException('The audit digest signing key is sealed under the keystore root key: open the log with openAuditLogFor(store) to write digests');
+    },
+  };
+}
 
 /** Seals/opens the signing key (the keystore's Sealer satisfies it). */
 export interface KeySealer {
@@ -127,6 +144,12 @@ export class AuditLog {
       throw new KeystoreException(`Cannot create the audit directory ${opts.dir}: ${(e as Error).message}`);
     }
     let signer = opts.signer;
+    const sealedPath = join(opts.dir, SEALED_SIGNING_KEY_FILE);
+    if (!signer && !opts.sealer && existsSync(sealedPath)) {
+      // The log belongs to a keystore (its key is sealed) but no sealer was given: open it for
+      // query/verify with the recorded public key; writing a digest needs openAuditLogFor(store).
+      signer = verifyOnlySigner(join(opts.dir, PUBLIC_KEY_FILE));
+    }
     if (!signer) {
       const sealer = opts.sealer;
       const keyPath = join(opts.dir, sealer ? SEALED_SIGNING_KEY_FILE : SIGNING_KEY_FILE);
@@ -144,6 +167,8 @@ export class AuditLog {
         writeFileAtomicSync(keyPath, bytes, 0o600);
       }
       signer = ed25519Signer(secret);
+      const pubPath = join(opts.dir, PUBLIC_KEY_FILE);
+      if (sealer && !existsSync(pubPath)) writeFileAtomicSync(pubPath, new TextEncoder().encode(toHex(signer.publicKey) + '\n'), 0o644);
       secret.fill(0);
     }
     return new AuditLog(opts, signer);
