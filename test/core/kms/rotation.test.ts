@@ -96,6 +96,20 @@ describe('kms: key versions and rotation', () => {
     await rejectsWith(kms.EnableKeyRotation({ KeyId: ext }), 'KMSInvalidStateException');
   });
 
+  it('scheduled work is only done when due: reads do not rewrite the store', async () => {
+    const { kms, clock, store } = makeKms(env.home);
+    const id = (await kms.CreateKey({ MultiRegion: true })).KeyMetadata.KeyId;
+    await kms.EnableKeyRotation({ KeyId: id });
+    await kms.ReplicateKey({ KeyId: id, ReplicaRegion: 'us-west-2' });
+    await kms.DisableKey({ KeyId: id });
+    clock.advance(400 * DAY);
+    const generation = store.read().generation;
+    for (let i = 0; i < 3; i++) await kms.DescribeKey({ KeyId: id });
+    assert.equal(store.read().generation, generation);
+    const due = (store.read().sections.kms as { nextDueAt?: number }).nextDueAt;
+    assert.ok(due === undefined || due > clock().getTime(), 'a disabled primary with an enabled replica is not "due" forever');
+  });
+
   it('rotation survives reopening the keystore (versions are persisted)', async () => {
     const { kms, clock } = makeKms(env.home);
     const id = (await kms.CreateKey()).KeyMetadata.KeyId;

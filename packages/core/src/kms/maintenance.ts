@@ -83,7 +83,10 @@ export function computeNextDue(section: KmsSection): number | undefined {
   for (const key of Object.values(section.keys)) {
     if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) next = Math.min(next, key.deletionDate);
     if (key.validTo !== undefined && key.state !== 'PendingImport') next = Math.min(next, key.validTo);
-    if (key.rotation.enabled && key.rotation.nextRotation !== undefined && key.state === 'Enabled') next = Math.min(next, key.rotation.nextRotation);
+    const isPrimary = !key.multiRegion || key.primaryRegion === key.region;
+    if (isPrimary && key.rotation.enabled && key.rotation.nextRotation !== undefined && key.state === 'Enabled') {
+      next = Math.min(next, key.rotation.nextRotation);
+    }
   }
   for (const tok of Object.values(section.importTokens)) next = Math.min(next, tok.validTo + DAY_MS);
   return next === Infinity ? undefined : next;
