@@ -54,13 +54,11 @@ export function buildConditionContext(f: RequestFacts): ConditionContext {
   if (p.accountId) set('aws:PrincipalAccount', p.accountId);
   set('aws:PrincipalType', PRINCIPAL_TYPE[p.type]);
   if (p.type === 'User') set('aws:username', p.name);
-  set('aws:userid', p.arn);
   set('aws:CurrentTime', f.now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   set('aws:EpochTime', String(Math.floor(f.now.getTime() / 1000)));
   set('aws:SourceIp', f.sourceIp);
   set('aws:RequestedRegion', f.region);
   set('aws:ViaAWSService', f.viaService ? 'true' : 'false');
-  set('aws:SecureTransport', 'true');
   if (p.accountId) set('kms:CallerAccount', p.accountId);
   set('kms:ViaService', f.viaService);
   if (f.encryptionContext) {
