@@ -91,6 +91,15 @@ describe('audit log', () => {
     assert.equal(log.verify('111122223333').signedThrough, 10);
   });
 
+  it('writes a digest once the oldest undigested event is older than the interval', async () => {
+    await fill(2);
+    assert.equal(log.verify('111122223333').digests, 0);
+    t += 3_601_000;
+    await log.append('111122223333', makeEvent(random, 3));
+    const r = log.verify('111122223333');
+    assert.deepEqual([r.digests, r.signedThrough, r.ok], [1, 3, true]);
+  });
+
   it('detects an edited event', async () => {
     await fill(6);
     const ls = lines();

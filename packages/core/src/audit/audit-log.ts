@@ -114,6 +114,23 @@ function readTail(path: string, truncateTorn: boolean): string | undefined {
   }
 }
 
+/** The eventTime of the first event in a log file (reads only its first line). */
+function firstEventTime(path: string): string | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString('utf8');
+    const nl = text.indexOf('\n');
+    if (nl < 0) return undefined;
+    return (JSON.parse(text.slice(0, nl)) as AuditRecord).event.eventTime;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class AuditLog {
   readonly dir: string;
   private readonly clock: Clock;
@@ -230,8 +247,10 @@ export class AuditLog {
       this.appendLine(p.events, line);
       const lastDigest = this.lastDigest(accountId);
       const since = sequence - (lastDigest?.endSequence ?? 0);
-      const age = this.clock().getTime() - Date.parse(lastDigest?.digestTime ?? event.eventTime);
-      if (since >= this.digestEvery || (lastDigest !== undefined && age >= this.digestIntervalMs)) {
+      // Age of the oldest undigested state: since the last digest, or since the first event.
+      const since0 = lastDigest?.digestTime ?? (sequence === 1 ? event.eventTime : firstEventTime(p.events) ?? event.eventTime);
+      const age = this.clock().getTime() - Date.parse(since0);
+      if (since >= this.digestEvery || age >= this.digestIntervalMs) {
         this.writeDigestLocked(accountId, lastDigest, sequence, hashLine(line));
       }
       return record;
