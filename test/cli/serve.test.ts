@@ -231,7 +231,7 @@ describe('envelope serve with the real AWS SDK v3', function () {
     await assert.rejects(decrypt(ct, { keyring: filtered }));
   });
 
-  it('serves 16 concurrent clients × 100 rounds of GenerateDataKey + Decrypt without an error', async () => {
+  it('serves 16 concurrent clients × 25 rounds of GenerateDataKey + Decrypt without an error', async () => {
     const k = (await alice.send(new CreateKeyCommand({}))).KeyMetadata!;
     const result = await runServeLoad({
       endpoint,
@@ -240,12 +240,12 @@ describe('envelope serve with the real AWS SDK v3', function () {
       secretAccessKey: aliceKey.SecretAccessKey,
       keyId: k.KeyId!,
       clients: 16,
-      rounds: 100,
+      rounds: 25,
       context: { load: 'test' },
     });
     assert.equal(result.errors, 0, result.firstError);
-    assert.equal(result.requests, 3200);
+    assert.equal(result.requests, 800);
     const audit = await ok(['--json', 'audit', 'query', '--key', k.Arn!, '--event', 'GenerateDataKey'], { home });
-    assert.equal(audit.json<{ Events: unknown[] }>().Events.length, 1600);
+    assert.equal(audit.json<{ Events: unknown[] }>().Events.length, 400);
   });
 });

@@ -166,11 +166,12 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .action(bind((ctx, k: string, o: Record<string, unknown>) => policy.policyPut(ctx, k, o['document'] as string, o['bypassLockoutCheck'] === true)));
   sub(pol, 'explain', 'would this principal be allowed this action on the key, and why')
     .argument('<key>')
-    .requiredOption('--principal <arn>')
+    .requiredOption('--principal <arn>', 'principal ARN, or root / user/<name> / role/<name> in the profile account')
     .requiredOption('--action <kms:Action>')
     .option('-c, --context <k=v>', 'encryption context of the request (repeatable)', collect)
     .option('--source-ip <ip>')
     .option('--via-service <service>')
+    .option('--grant-token <token>', '(repeatable)', collect)
     .action(bind((ctx, k: string, o: Record<string, unknown>) => policy.policyExplain(ctx, k, o as unknown as policy.ExplainArgs)));
 
   // ---- grants ----

@@ -6,6 +6,7 @@
  */
 import {
   defaultHome,
+  Iam,
   KmsKeyring,
   openDefaultKms,
   type CallContext,
@@ -14,7 +15,6 @@ import {
   type Kms,
   type Random,
 } from '@envelope/core';
-import { Iam } from '@envelope/core/iam/iam';
 import type { AccessKeyRecord } from './serve/sigv4.js';
 
 export const FALLBACK_REGION = 'us-east-1';

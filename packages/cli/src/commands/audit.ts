@@ -3,8 +3,7 @@
  * "Audit log"): filter events by key, principal, event name, error and time; verify the chain and
  * the signed digests, naming the first edited, deleted, inserted or reordered event.
  */
-import { join } from 'node:path';
-import { AuditLog } from '@envelope/core/audit/audit-log';
+import { openAuditLogFor, type AuditLog } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
 import { UsageError, ExitError, EXIT_SERVICE } from '../errors.js';
 import { renderTable } from '../util/render.js';
@@ -29,7 +28,7 @@ function dateArg(value: string | undefined, flag: string): Date | undefined {
 
 async function openAudit(ctx: CliContext): Promise<{ log: AuditLog; account: string }> {
   const services = await ctx.open();
-  return { log: AuditLog.open({ dir: join(services.home, 'audit'), clock: ctx.clock, random: ctx.random }), account: services.caller.accountId };
+  return { log: openAuditLogFor(services.kms.store), account: services.caller.accountId };
 }
 
 export async function auditQuery(ctx: CliContext, args: AuditQueryArgs): Promise<void> {

@@ -3,9 +3,8 @@
  * "explain"): read and replace a key's policy, and ask whether a principal may perform an action
  * on a key — decided by the same Authorizer the Kms door uses, with its reason.
  */
-import { explainKmsAccess, type WorkflowContext } from '@envelope/core';
+import { explainAccess } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
-import { UsageError } from '../errors.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { readValueArg } from '../util/value-arg.js';
 import { writeText } from '../io.js';
@@ -38,30 +37,28 @@ export interface ExplainArgs {
   readonly context?: readonly string[];
   readonly sourceIp?: string;
   readonly viaService?: string;
+  readonly grantToken?: readonly string[];
 }
 
+/** `envelope policy explain <key> --principal ARN --action kms:Decrypt [--context k=v …]` */
 export async function policyExplain(ctx: CliContext, key: string, args: ExplainArgs): Promise<void> {
-  if (!/^kms:[A-Za-z]+$/.test(args.action)) throw new UsageError(`--action expects a KMS action such as kms:Decrypt, got "${args.action}"`);
-  const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(args.principal);
-  if (!m) throw new UsageError(`--principal expects an IAM ARN such as arn:aws:iam::111122223333:user/alice, got "${args.principal}"`);
   const context = parseKeyValues(args.context, '--context');
   const services = await ctx.open();
-  const caller = {
-    principal: args.principal,
-    accountId: m[1] as string,
-    region: services.region,
-    ...(args.sourceIp !== undefined ? { sourceIp: args.sourceIp } : {}),
-    ...(args.viaService !== undefined ? { viaService: args.viaService } : {}),
-  };
-  const decisionCtx = { kmsFor: () => services.kms, clock: ctx.clock, random: ctx.random } as unknown as WorkflowContext;
-  const decision = await explainKmsAccess(decisionCtx, {
-    role: 'key',
-    caller,
-    region: services.region,
-    action: args.action,
-    keyId: key,
-    ...(context !== undefined ? { encryptionContext: context } : {}),
+  const res = explainAccess(services.kms, {
+    Principal: args.principal,
+    AccountId: services.caller.accountId,
+    Action: args.action,
+    KeyId: key,
+    Region: services.region,
+    ...(context !== undefined ? { EncryptionContext: context } : {}),
+    ...(args.sourceIp !== undefined ? { SourceIp: args.sourceIp } : {}),
+    ...(args.viaService !== undefined ? { ViaService: args.viaService } : {}),
+    ...(args.grantToken !== undefined && args.grantToken.length > 0 ? { GrantTokens: [...args.grantToken] } : {}),
   });
-  const out = { Decision: decision.allowed ? 'Allow' : 'Deny', Principal: args.principal, Action: args.action, KeyId: key, Reason: decision.reason };
-  await ctx.print(out, `${out.Decision}: ${args.principal} ${args.action} on ${key}\n${decision.reason}`);
+  const lines = [`${res.decision}: ${res.Principal} ${res.Action} on ${res.KeyArn}`, `  ${res.reason}`];
+  for (const s of res.deciding) {
+    lines.push(`  deciding: ${s.effect} ${s.source === 'iam-policy' ? `IAM policy ${s.policyName ?? ''} ` : 'key policy '}statement ${s.label}`);
+  }
+  for (const g of res.grants) lines.push(`  deciding grant: ${JSON.stringify(g)}`);
+  await ctx.print(res, lines.join('\n'));
 }
