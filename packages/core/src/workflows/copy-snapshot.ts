@@ -115,17 +115,18 @@ export async function planSnapshotCopy(ctx: WorkflowContext, input: CopySnapshot
   }
   const unwrapVia = unwrapRegion === source.region ? srcVia : dstVia;
   const ec = source.context;
+  const unwrapRole = unwrapKeyArn === source.keyArn ? 'source key' : 'source key replica';
   const required: RequiredPermission[] = [
-    { role: 'source key', caller: srcVia, region: source.region, action: 'kms:DescribeKey', keyId: source.keyArn },
-    { role: 'source key', caller: srcVia, region: source.region, action: 'kms:CreateGrant', keyId: source.keyArn },
-    { role: unwrapKeyArn === source.keyArn ? 'source key' : 'source key replica', caller: unwrapVia, region: unwrapRegion, action: 'kms:Decrypt', keyId: unwrapKeyArn, encryptionContext: ec },
+    { role: unwrapRole, caller: unwrapVia, region: unwrapRegion, action: 'kms:DescribeKey', keyId: unwrapKeyArn },
+    { role: unwrapRole, caller: unwrapVia, region: unwrapRegion, action: 'kms:CreateGrant', keyId: unwrapKeyArn },
+    { role: unwrapRole, caller: unwrapVia, region: unwrapRegion, action: 'kms:Decrypt', keyId: unwrapKeyArn, encryptionContext: ec },
     { role: 'target key', caller: dstVia, region: targetRegion, action: 'kms:DescribeKey', keyId: targetKeyArn },
   ];
   if (mode === 'rekey') {
     required.push({ role: 'target key', caller: dstVia, region: targetRegion, action: 'kms:GenerateDataKey', keyId: targetKeyArn, encryptionContext: ec });
   } else {
     required.push(
-      { role: unwrapKeyArn === source.keyArn ? 'source key' : 'source key replica', caller: unwrapVia, region: unwrapRegion, action: 'kms:ReEncryptFrom', keyId: unwrapKeyArn, encryptionContext: ec },
+      { role: unwrapRole, caller: unwrapVia, region: unwrapRegion, action: 'kms:ReEncryptFrom', keyId: unwrapKeyArn, encryptionContext: ec },
       { role: 'target key', caller: dstVia, region: targetRegion, action: 'kms:ReEncryptTo', keyId: targetKeyArn, encryptionContext: ec },
     );
   }
@@ -159,17 +160,18 @@ export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Pro
   const srcKms = ctx.kmsFor(plan.unwrapRegion);
   const dstKms = ctx.kmsFor(targetRegion);
 
-  // EC2 uses a grant on the source key for the duration of the copy.
-  const grant = await ctx.kmsFor(source.region).CreateGrant(
+  // EC2 uses a grant on the source key (here: the key that unwraps, the source key or its
+  // replica in the target region) for the duration of the copy.
+  const grant = await srcKms.CreateGrant(
     {
-      KeyId: source.keyArn,
+      KeyId: plan.unwrapKeyArn,
       GranteePrincipal: caller.principal,
       RetiringPrincipal: caller.principal,
       Operations: mode === 'rekey' ? ['Decrypt', 'DescribeKey'] : ['Decrypt', 'ReEncryptFrom', 'DescribeKey'],
       Name: `envelope-copy-${source.snapshotId}`,
       ...(Object.keys(source.context).length > 0 ? { Constraints: { EncryptionContextEquals: { ...source.context } } } : {}),
     },
-    srcVia,
+    unwrapVia,
   );
   const grantTokens = grant.GrantToken ? [grant.GrantToken] : [];
   const unwrap = new KmsKeyring({ kms: srcKms, keyIds: [plan.unwrapKeyArn], caller: unwrapVia, grantTokens });
@@ -192,8 +194,11 @@ export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Pro
         // Unwrap here (Decrypt, audited), decrypt on another core, encrypt and write on this one.
         const dataKey = await unwrap.onDecrypt({ suiteId: header.suiteId, context: header.context, encryptedDataKeys: header.encryptedDataKeys });
         if (!dataKey) throw new ValidationException(`The snapshot ${source.snapshotId} has no data key wrapped by ${plan.unwrapKeyArn}`);
-        plaintext = [decryptInWorker(ctx.store.root, source, dataKey, context)];
-        dataKey.fill(0);
+        try {
+          plaintext = [decryptInWorker(ctx.store.root, source, dataKey, context)]; // the worker gets a copy
+        } finally {
+          dataKey.fill(0);
+        }
       } else {
         plaintext = [ctx.store.openMessage(source), createDecryptStream({ keyring: unwrap, context })];
       }
@@ -256,7 +261,7 @@ export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Pro
     await staged.abort();
     throw e;
   } finally {
-    await ctx.kmsFor(source.region).RetireGrant({ KeyId: source.keyArn, GrantId: grant.GrantId }, srcVia).catch(() => undefined);
+    await srcKms.RetireGrant({ KeyId: plan.unwrapKeyArn, GrantId: grant.GrantId }, unwrapVia).catch(() => undefined);
   }
 }
 
