@@ -50,9 +50,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
         maxBytes: this.maxBytes(),
         ...(backup !== undefined ? { backup } : {}),
       });
-      const doc = new EncryptedDocument(uri, model, undefined);
-      this.documents.set(uri.toString(), doc);
-      return doc;
+      return new EncryptedDocument(uri, model, undefined);
     } catch (e) {
       const report = reportError(e, `Opening ${basename(uri.fsPath)}`);
       if (report.show) void vscode.window.showErrorMessage(`Envelope: ${report.text}`);
@@ -62,6 +60,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
 
   async resolveCustomEditor(document: EncryptedDocument, panel: vscode.WebviewPanel): Promise<void> {
     const key = document.uri.toString();
+    this.documents.set(key, document);
     const set = this.panels.get(key) ?? new Set();
     set.add(panel);
     this.panels.set(key, set);
@@ -107,7 +106,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     }
   }
 
-  /** The open document for a file URI, if any. */
+  /** The document shown in an Encrypted Editor for a file URI, if any. */
   documentFor(uri: vscode.Uri): EncryptedDocument | undefined {
     return this.documents.get(uri.toString());
   }

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { BackendSession } from './backend-session.js';
 import { commandTargets } from './command-targets.js';
 import { decryptFiles } from './commands/decrypt-files.js';
-import { encryptFiles } from './commands/encrypt-files.js';
+import { encryptFiles, presetFrom } from './commands/encrypt-files.js';
 import { inspectEnvelopeFile } from './commands/inspect-file.js';
 import { reencryptFiles } from './commands/reencrypt-files.js';
 import { defaultHome } from './core-adapter.js';
@@ -133,9 +133,9 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
   };
   const afterKeyChange = <T>(p: Promise<T>) => p.finally(() => keys.refresh());
 
-  command('envelope.encryptFile', 'Encrypt', (a, b) => encryptFiles(env, paths(a, b)));
+  command('envelope.encryptFile', 'Encrypt', (a, b, c) => encryptFiles(env, paths(a, b), presetFrom(c)));
   command('envelope.decryptFile', 'Decrypt', (a, b) => decryptFiles(env, paths(a, b)));
-  command('envelope.reencryptFile', 'Re-encrypt', (a, b) => reencryptFiles(env, paths(a, b)));
+  command('envelope.reencryptFile', 'Re-encrypt', (a, b, c) => reencryptFiles(env, paths(a, b), presetFrom(c)));
   command('envelope.inspectFile', 'Inspect', async (a, b) => {
     const [first] = paths(a, b);
     if (first === undefined) throw new TypeError('open or select an Envelope file to inspect');

@@ -62,7 +62,7 @@ export async function openKeyBackend(settings: EnvelopeSettings, hooks: OpenBack
       location: b.home,
       api: bindKms(kms as unknown as Record<string, unknown>, caller),
       keyring: (keyIds) => new KmsKeyring({ kms, keyIds: [...keyIds], caller }),
-      discoveryKeyring: () => new KmsKeyring({ kms, caller }),
+      discoveryKeyring: () => new KmsKeyring({ kms, discovery: true, caller }),
       close: async () => {},
     };
   }

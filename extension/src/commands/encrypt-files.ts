@@ -14,12 +14,30 @@ import type { CommandEnv } from '../ui.js';
 import { pickEncryptionKey } from './pick-key.js';
 import { exists, runFileJobs } from './run-files.js';
 
+/** Answers given up front (keybindings, tasks, tests) instead of asking. */
+export interface EncryptPreset {
+  readonly keyId?: string;
+  readonly context?: Record<string, string>;
+}
+
+/** Reads a preset from a command's third argument; anything else is ignored. */
+export function presetFrom(arg: unknown): EncryptPreset {
+  const a = arg as { keyId?: unknown; context?: unknown } | undefined;
+  if (a === null || typeof a !== 'object') return {};
+  const out: { keyId?: string; context?: Record<string, string> } = {};
+  if (typeof a.keyId === 'string' && a.keyId !== '') out.keyId = a.keyId;
+  if (a.context !== null && typeof a.context === 'object' && Object.values(a.context).every((v) => typeof v === 'string')) {
+    out.context = { ...(a.context as Record<string, string>) };
+  }
+  return out;
+}
+
 export interface EncryptResult {
   readonly outputs: string[];
   readonly keyId: string;
 }
 
-export async function encryptFiles(env: CommandEnv, paths: readonly string[]): Promise<EncryptResult | undefined> {
+export async function encryptFiles(env: CommandEnv, paths: readonly string[], preset: EncryptPreset = {}): Promise<EncryptResult | undefined> {
   const { ui } = env;
   if (paths.length === 0) {
     ui.warn('Envelope: select one or more files to encrypt.');
@@ -34,9 +52,9 @@ export async function encryptFiles(env: CommandEnv, paths: readonly string[]): P
 
   const backend = await env.backend();
   const title = inputs.length === 1 ? `Encrypt ${basename(inputs[0]!)}` : `Encrypt ${inputs.length} files`;
-  const keyId = await pickEncryptionKey(env, backend, title);
+  const keyId = preset.keyId ?? (await pickEncryptionKey(env, backend, title));
   if (keyId === undefined) return undefined;
-  const contextText = await ui.input({
+  const contextText = preset.context !== undefined ? '' : await ui.input({
     title,
     prompt: 'Encryption context (optional, not secret): key=value pairs separated by commas',
     placeHolder: 'purpose=config, env=dev',
@@ -50,7 +68,7 @@ export async function encryptFiles(env: CommandEnv, paths: readonly string[]): P
     },
   });
   if (contextText === undefined) return undefined;
-  const context = parseContextInput(contextText);
+  const context = preset.context ?? parseContextInput(contextText);
 
   const targets = new Map(inputs.map((p) => [p, encryptedPathFor(p)]));
   const existing: string[] = [];

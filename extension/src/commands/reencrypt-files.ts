@@ -10,7 +10,11 @@ import type { CommandEnv } from '../ui.js';
 import { pickEncryptionKey } from './pick-key.js';
 import { runFileJobs } from './run-files.js';
 
-export async function reencryptFiles(env: CommandEnv, paths: readonly string[]): Promise<{ keyId: string; files: string[] } | undefined> {
+export async function reencryptFiles(
+  env: CommandEnv,
+  paths: readonly string[],
+  preset: { keyId?: string } = {},
+): Promise<{ keyId: string; files: string[] } | undefined> {
   const { ui } = env;
   const inputs: string[] = [];
   for (const p of paths) {
@@ -20,7 +24,7 @@ export async function reencryptFiles(env: CommandEnv, paths: readonly string[]):
   if (inputs.length === 0) return undefined;
   const backend = await env.backend();
   const title = inputs.length === 1 ? `Re-encrypt ${basename(inputs[0]!)}` : `Re-encrypt ${inputs.length} files`;
-  const keyId = await pickEncryptionKey(env, backend, title);
+  const keyId = preset.keyId ?? (await pickEncryptionKey(env, backend, title));
   if (keyId === undefined) return undefined;
   const decryptKeyring = backend.discoveryKeyring();
   const encryptKeyring = backend.keyring([keyId]);

@@ -1,0 +1,73 @@
+/**
+ * Extension-host tests of editing an encrypted config (issue #6): open config.json.enc → the
+ * Encrypted Editor holds the plaintext in memory → edit → while dirty nothing on disk holds it, and
+ * the hot-exit backup is ciphertext that restores the edit → save re-encrypts with the same keys and context → no plaintext anywhere under the
+ * run's root (workspace, user data, Backups, XDG dirs, tmp). Also the read-only `envelope:` view.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { CONFIG_CONTEXT, CONFIG_TEXT, decryptBytes } from '../fixture.js';
+import { findFilesContaining } from '../scan.js';
+import { extensionApi, keystoreHome, runRoot, sleep, until, wsFile } from './host-env.js';
+
+const MARKER = 'HOST-EDIT-MARKER-91b2c7';
+
+export function defineEditorTests(): void {
+  describe('Encrypted Editor in the extension host', () => {
+    it('open → edit → save re-encrypts with the same keys and context; no plaintext on disk, backups encrypted', async () => {
+      const api = await extensionApi();
+      const file = wsFile('config.json.enc');
+      const uri = vscode.Uri.file(file);
+      const before = readFileSync(file);
+      const original = await decryptBytes(keystoreHome(), before);
+
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const doc = await until('the Encrypted Editor to open config.json.enc', () => api.editor.documentFor(uri));
+      assert.equal(doc.model?.getText(), CONFIG_TEXT);
+
+      const edited = CONFIG_TEXT.replace('\n}', `,\n  "added": "${MARKER}"\n}`);
+      api.editor.applyEdit(doc, edited);
+      assert.equal(doc.model?.isDirty, true);
+      // Desktop VS Code backs a dirty document up after ~1 s; wait past that, then look for plaintext.
+      await sleep(2500);
+      assert.deepEqual(findFilesContaining([runRoot()], MARKER), [], 'no plaintext of the edit anywhere on disk while dirty');
+
+      // Hot exit: the backup VS Code asks for is an Envelope message, and restoring it gives the edit back.
+      const destination = vscode.Uri.file(join(runRoot(), 'tmp', 'hot-exit-backup'));
+      const backup = await api.editor.backupCustomDocument(doc, { destination });
+      const backupBytes = readFileSync(destination.fsPath);
+      assert.deepEqual(backupBytes.subarray(0, 4), Buffer.from([0x89, 0x45, 0x4e, 0x56]), 'the backup is an Envelope message');
+      assert.equal(backupBytes.includes(Buffer.from(MARKER)), false);
+      const restored = await api.editor.openCustomDocument(uri, { backupId: backup.id, untitledDocumentData: undefined });
+      assert.equal(restored.model?.getText(), edited, 'restoring the backup gives the edited text back');
+      assert.equal(restored.model?.isDirty, true);
+      await backup.delete();
+      assert.equal(existsSync(destination.fsPath), false);
+
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      const after = await until('config.json.enc to change on disk', () => {
+        const b = readFileSync(file);
+        return b.equals(before) ? undefined : b;
+      });
+      assert.equal(after.includes(Buffer.from(MARKER)), false, 'the file holds ciphertext only');
+      const saved = await decryptBytes(keystoreHome(), after);
+      assert.equal(saved.text, edited);
+      assert.deepEqual(saved.context, CONFIG_CONTEXT, 'same encryption context');
+      assert.deepEqual(saved.keyIds, original.keyIds, 'same keys');
+      assert.equal(doc.model?.isDirty, false);
+      await sleep(1500);
+      assert.deepEqual(findFilesContaining([runRoot()], MARKER), [], 'no plaintext anywhere after save');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    it('the envelope: view shows the plaintext read-only', async () => {
+      const view = vscode.Uri.from({ scheme: 'envelope', path: wsFile('.env') });
+      const doc = await vscode.workspace.openTextDocument(view);
+      assert.equal(doc.getText(), 'API_KEY=E2E-DOTENV-VALUE-123\n');
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(view, new TextEncoder().encode('x'))));
+      assert.deepEqual(findFilesContaining([runRoot()], 'E2E-DOTENV-VALUE-123'), []);
+    });
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * `npm run test:e2e`: the extension in a real VS Code (code-server 4.139.1, VS Code 1.139) on this
+ * offline machine, following /work/shared/e2e-vscode.md:
+ *   0. setup.sh (idempotent: apt chromium + libkrb5-dev, Node 24 and code-server into .e2e/);
+ *   1. bundle the extension and the extension-host suites with esbuild;
+ *   2. a temp root with ENVELOPE_HOME (two keys) and workspaces holding encrypted configs;
+ *   3. code-server on a free port, Debian chromium driven by playwright-core;
+ *   4. (i) mocha suites inside the real extension host (extensionTestsPath payload),
+ *      (ii) Playwright UI tests against the workbench (screenshot into .e2e/artifacts on failure);
+ *   5. "N passed, N failed", exit code 1 on any failure. Hard timeouts; only own PIDs are killed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { build } from 'esbuild';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { startCodeServer, type CodeServer } from './code-server.js';
+import { createKeystore, createWorkspace } from './fixture.js';
+import { uiTests } from './ui/ui-tests.js';
+import { waitForWorkbench } from './ui/workbench.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '../..');
+const artifacts = join(repo, '.e2e/artifacts');
+const HOST_SUITE_TIMEOUT_MS = 180_000;
+const UI_TEST_TIMEOUT_MS = 90_000;
+const OVERALL_TIMEOUT_MS = 12 * 60_000;
+const keep = process.env['ENVELOPE_E2E_KEEP'] === '1';
+
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+function record(name: string, error?: unknown): void {
+  if (error === undefined) {
+    passed++;
+    log(`  ✓ ${name}`);
+  } else {
+    failed++;
+    const msg = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    failures.push(`${name}\n      ${msg.split('\n').slice(0, 8).join('\n      ')}`);
+    log(`  ✗ ${name}\n      ${msg.split('\n')[0]}`);
+  }
+}
+
+function setup(): void {
+  log('[e2e] setup (idempotent)');
+  const r = spawnSync('bash', [join(here, 'setup.sh')], { stdio: 'inherit', timeout: 15 * 60_000 });
+  if (r.status !== 0) throw new Error(`setup.sh failed with ${r.status ?? r.signal}`);
+}
+
+async function bundle(): Promise<string> {
+  log('[e2e] bundling the extension and the extension-host suites');
+  const b = spawnSync(process.execPath, [join(repo, 'extension/esbuild.mjs')], { stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('extension bundle failed');
+  const outDir = join(here, 'dist');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  const out = join(outDir, 'host-suite.js');
+  await build({
+    entryPoints: [join(here, 'host-suite/index.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode', 'mocha'],
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    define: { 'import.meta.url': '__e2e_import_meta_url' },
+    banner: { js: 'const __e2e_import_meta_url = require("url").pathToFileURL(__filename).href;' },
+  });
+  return out;
+}
+
+function payloadUrl(cs: CodeServer, folder: string, testsPath?: string): string {
+  const remote = (p: string) => `vscode-remote://127.0.0.1:${cs.port}${p}`;
+  const payload: [string, string][] = [['extensionDevelopmentPath', remote(join(repo, 'extension'))]];
+  if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
+  return `${cs.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+function consoleText(m: ConsoleMessage): Promise<string> {
+  return Promise.all(m.args().map((a) => a.jsonValue().catch(() => undefined))).then((vals) => {
+    const parts = vals.filter((v) => !(typeof v === 'string' && (v.includes('%c') || /^(color|font-weight|background)[:\s]/.test(v))));
+    return format(...(parts.length > 0 ? parts : [m.text()]));
+  });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(artifacts, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`);
+  await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+  log(`      screenshot: ${file}`);
+}
+
+/** (i) The mocha suites inside the real extension host; each test line becomes a result. */
+async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: string, suite: string): Promise<void> {
+  log('[e2e] (i) extension-host mocha suites');
+  const page = await browser.newPage();
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (resolveExit = r));
+  await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+  const lines: string[] = [];
+  page.on('console', (m) => {
+    void consoleText(m).then((t) => {
+      for (const line of t.split('\n')) {
+        if (/^\s+(✔|✓|\d+\)) /.test(line) || /^\s*\d+ (passing|failing|pending)/.test(line) || /extension-host|in the extension host/.test(line)) {
+          lines.push(line);
+          log(`    host │ ${line}`);
+        } else if (/AssertionError|Error:|at .*host-suite/.test(line)) {
+          lines.push(line);
+          log(`    host │ ${line}`);
+        }
+      }
+    });
+  });
+  await page.goto(payloadUrl(cs, folder, suite));
+  const timeout = new Promise<number>((r) => setTimeout(() => r(-1), HOST_SUITE_TIMEOUT_MS));
+  const code = await Promise.race([exited, timeout]);
+  await new Promise((r) => setTimeout(r, 500));
+  const pass = lines.filter((l) => /^\s+(✔|✓) /.test(l)).length;
+  const fail = Number(/(\d+) failing/.exec(lines.join('\n'))?.[1] ?? 0);
+  passed += pass;
+  failed += fail;
+  if (fail > 0) failures.push(`extension host: ${fail} failing\n${lines.filter((l) => /^\s+\d+\) |Error/.test(l)).join('\n')}`);
+  if (code === -1) {
+    record('extension-host suite finished in time', new Error(`no exit code within ${HOST_SUITE_TIMEOUT_MS} ms`));
+    await screenshot(page, 'host-suite-timeout');
+  } else if (code !== 0 && fail === 0) {
+    record('extension-host suite exit code', new Error(`exit code ${code} (did the suite load?)`));
+    await screenshot(page, 'host-suite-exit');
+  } else if (pass === 0 && fail === 0) {
+    record('extension-host suite ran', new Error('no test results seen'));
+  }
+  await page.close();
+}
+
+/** (ii) Playwright UI tests, in order, in one window. */
+async function runUiTests(browser: BrowserContext, cs: CodeServer, folder: string, home: string, scanRoots: string[]): Promise<void> {
+  log('[e2e] (ii) Playwright UI tests');
+  const page = await browser.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(payloadUrl(cs, folder));
+  await waitForWorkbench(page);
+  for (const t of uiTests) {
+    try {
+      await Promise.race([
+        t.run({ page, workspace: folder, home, scanRoots }),
+        new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${UI_TEST_TIMEOUT_MS} ms`)), UI_TEST_TIMEOUT_MS)),
+      ]);
+      record(t.name);
+    } catch (e) {
+      record(t.name, e);
+      await screenshot(page, t.name);
+    }
+  }
+  await page.close();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  setup();
+  const suite = await bundle();
+  const root = mkdtempSync(join(tmpdir(), 'envelope-e2e-'));
+  const home = join(root, 'envelope-home');
+  const wsHost = join(root, 'ws-host');
+  const wsUi = join(root, 'ws-ui');
+  log(`[e2e] temp root ${root}`);
+  const fx = await createKeystore(home);
+  await createWorkspace(wsHost, fx);
+  await createWorkspace(wsUi, fx);
+  const profile = join(root, 'chromium-profile');
+  let cs: CodeServer | undefined;
+  let browser: BrowserContext | undefined;
+  const killTimer = setTimeout(() => {
+    log(`[e2e] overall timeout ${OVERALL_TIMEOUT_MS} ms: stopping`);
+    void browser?.close().catch(() => undefined);
+    void cs?.stop().finally(() => process.exit(2));
+  }, OVERALL_TIMEOUT_MS);
+  try {
+    cs = await startCodeServer({
+      repoRoot: repo,
+      root,
+      workspace: wsUi,
+      env: { ENVELOPE_HOME: home, ENVELOPE_E2E_ROOT: root, ENVELOPE_REGION: 'us-east-1' },
+      settings: {
+        'chat.disableAIFeatures': true,
+        'workbench.startupEditor': 'none',
+        'git.enabled': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'telemetry.telemetryLevel': 'off',
+        'envelope.keystoreHome': home,
+        'envelope.region': 'us-east-1',
+      },
+      logFile: join(root, 'code-server.log'),
+    });
+    log(`[e2e] code-server pid ${cs.pid} on ${cs.url}`);
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check', '--password-store=basic'],
+      env: { ...process.env, HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_CACHE_HOME: join(root, 'xdg-cache') } as Record<string, string>,
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
+    await runHostSuite(browser, cs, wsHost, suite);
+    await runUiTests(browser, cs, wsUi, home, [root]);
+  } finally {
+    clearTimeout(killTimer);
+    await browser?.close().catch(() => undefined);
+    await cs?.stop().catch(() => undefined);
+    if (failed === 0 && !keep) rmSync(root, { recursive: true, force: true });
+    else log(`[e2e] kept ${root} (code-server.log inside)`);
+  }
+  if (failures.length > 0) log(`\nFailures:\n  ${failures.join('\n  ')}`);
+  log(`\n${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+}
+
+main().catch((e) => {
+  log(`[e2e] ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  log(`\n${passed} passed, ${failed + 1} failed`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,69 @@
+/**
+ * Playwright helpers for the code-server workbench (selectors measured in
+ * /work/shared/e2e-vscode.md): explorer rows, context menus (retried: extension menus register a
+ * few seconds after the workbench shows), the quick input, notifications and webview frames.
+ */
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+export async function waitForWorkbench(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  // The extension's contributions (menus, the Encrypted Editor, the Keys view) are registered once
+  // its activity-bar container shows.
+  await page.locator('.activitybar [aria-label^="Envelope"]').first().waitFor({ timeout: 60_000 });
+}
+
+export function explorerRow(page: Page, name: string): Locator {
+  return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(name)}$`) }) });
+}
+
+/** Right-clicks `target` until the context menu offers `item`, then clicks it. */
+export async function contextMenuClick(page: Page, target: Locator, item: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await target.click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: item });
+    try {
+      await menuItem.first().waitFor({ state: 'visible', timeout: 2_000 });
+      await menuItem.first().click();
+      // Menus opened from a webview sometimes ignore the synthetic click: choose by keyboard then.
+      if (await menuItem.first().isVisible().catch(() => false)) {
+        await menuItem.first().hover();
+        await page.keyboard.press('Enter');
+      }
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`context menu item ${String(item)} did not appear: ${(e as Error).message}`);
+      await page.waitForTimeout(750);
+    }
+  }
+}
+
+export function quickInput(page: Page): Locator {
+  return page.locator('.quick-input-widget');
+}
+
+/**
+ * Waits for a notification: as a toast, or (headless windows often skip toasts) in the
+ * notification center opened from the status bar bell, which is closed again afterwards.
+ */
+export async function waitForNotification(page: Page, text: string | RegExp, timeoutMs = 20_000): Promise<void> {
+  const toast = page.locator('.notification-toast').filter({ hasText: text }).first();
+  if (await toast.waitFor({ timeout: 2_000 }).then(() => true, () => false)) return;
+  await page.locator('[id="status.notifications"]').click();
+  try {
+    await page.locator('.notifications-center .notification-list-item').filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
+  } finally {
+    await page.keyboard.press('Escape');
+  }
+}
+
+/** The Encrypted Editor's inner webview document (VS Code nests the content in a second iframe). */
+export function encryptedEditorFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
