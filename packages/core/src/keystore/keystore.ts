@@ -37,12 +37,18 @@ export interface KeystoreState {
   sections: Record<string, unknown>;
 }
 
+/** The file: a small header and the msgpack of the sections as one binary `body`. */
 interface FileImage {
   magic: string;
   format: number;
   kdf?: { salt: Uint8Array; N: number; r: number; p: number };
   check: Uint8Array;
   generation: number;
+  body: Uint8Array;
+}
+
+interface Decoded {
+  image: FileImage;
   sections: Record<string, unknown>;
 }
 
@@ -85,7 +91,7 @@ export class Keystore {
   private cache: { state: KeystoreState; stat: BigIntStats | undefined; raw: Uint8Array | undefined };
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(opts: KeystoreOptions, sealer: Sealer, kdf: FileImage['kdf'], check: Uint8Array, image: FileImage | undefined, raw: Uint8Array | undefined, stat: BigIntStats | undefined) {
+  private constructor(opts: KeystoreOptions, sealer: Sealer, kdf: FileImage['kdf'], check: Uint8Array, decoded: Decoded | undefined, raw: Uint8Array | undefined, stat: BigIntStats | undefined) {
     this.home = opts.home;
     this.path = join(opts.home, KEYSTORE_FILE);
     this.clock = opts.clock ?? systemClock;
@@ -95,7 +101,7 @@ export class Keystore {
     this.sealer = sealer;
     this.kdf = kdf;
     this.check = check;
-    this.cache = { state: { generation: image?.generation ?? 0, sections: image?.sections ?? {} }, stat, raw };
+    this.cache = { state: { generation: decoded?.image.generation ?? 0, sections: decoded?.sections ?? {} }, stat, raw };
   }
 
   /** Opens (creating the directory and root key on first use) and verifies the root key. */
@@ -108,13 +114,14 @@ export class Keystore {
     }
     const path = join(opts.home, KEYSTORE_FILE);
     let raw: Uint8Array | undefined;
-    let image: FileImage | undefined;
+    let decoded: Decoded | undefined;
     let stat: BigIntStats | undefined;
     if (existsSync(path)) {
       stat = statSync(path, { bigint: true });
       raw = readFileSync(path);
-      image = decodeImage(raw, path);
+      decoded = decodeImage(raw, path);
     }
+    const image = decoded?.image;
     const source = chooseRootKeySource(opts.home, opts);
     let rootKey: Uint8Array;
     let kdf = image?.kdf;
@@ -145,7 +152,7 @@ export class Keystore {
     } else {
       check = sealer.seal(new Uint8Array(0), CHECK_AAD);
     }
-    return new Keystore(opts, sealer, kdf, check, image, raw, stat);
+    return new Keystore(opts, sealer, kdf, check, decoded, raw, stat);
   }
 
   /** The current committed state (do not mutate it; use `update`). Reloads if the file changed. */
@@ -173,19 +180,21 @@ export class Keystore {
     try {
       this.refresh();
       const base = this.cache.raw;
-      const image = base ? decodeImage(base, this.path) : undefined;
-      const state: KeystoreState = { generation: image?.generation ?? 0, sections: image?.sections ?? {} };
+      const decoded = base ? decodeImage(base, this.path) : undefined;
+      const image = decoded?.image;
+      const state: KeystoreState = { generation: image?.generation ?? 0, sections: decoded?.sections ?? {} };
       const result = await fn(state);
       // Keep the header of the file on disk (another instance may have created it first).
       const kdf = image ? image.kdf : this.kdf;
       const check = image ? image.check : this.check;
-      const next = encodeImage(kdf, check, state.generation, state.sections);
-      if (base && Buffer.from(next).equals(Buffer.from(base))) {
+      // One encode of the sections; unchanged sections mean nothing to commit.
+      const body = Buffer.from(packr.pack(state.sections));
+      if (image && body.equals(Buffer.from(image.body))) {
         // Nothing changed: no write, but expose the fresh copy.
         return result;
       }
       state.generation += 1;
-      const bytes = encodeImage(kdf, check, state.generation, state.sections);
+      const bytes = encodeImage(kdf, check, state.generation, body);
       try {
         writeFileAtomicSync(this.path, bytes, 0o600, this.durable);
       } catch (e) {
@@ -213,9 +222,9 @@ export class Keystore {
     }
     if (old && old.ino === stat.ino && old.mtimeNs === stat.mtimeNs && old.size === stat.size) return;
     const raw = readFileSync(this.path);
-    const image = decodeImage(raw, this.path);
+    const { image, sections } = decodeImage(raw, this.path);
     verifyRootKey(this.sealer, image, this.path);
-    this.cache = { state: { generation: image.generation, sections: image.sections }, stat, raw };
+    this.cache = { state: { generation: image.generation, sections }, stat, raw };
   }
 }
 
@@ -229,23 +238,27 @@ function verifyRootKey(sealer: Sealer, image: FileImage, path: string): void {
   }
 }
 
-function encodeImage(kdf: FileImage['kdf'], check: Uint8Array, generation: number, sections: Record<string, unknown>): Uint8Array {
-  const image: FileImage = { magic: MAGIC, format: FORMAT_VERSION, check, generation, sections };
+function encodeImage(kdf: FileImage['kdf'], check: Uint8Array, generation: number, body: Uint8Array): Uint8Array {
+  const image: FileImage = { magic: MAGIC, format: FORMAT_VERSION, check, generation, body };
   if (kdf) image.kdf = kdf;
-  return packr.pack(image);
+  return Buffer.from(packr.pack(image));
 }
 
-function decodeImage(raw: Uint8Array, path: string): FileImage {
-  let image: FileImage;
-  try {
-    image = packr.unpack(raw) as FileImage;
-  } catch (e) {
-    throw new KeystoreException(`The keystore ${path} is corrupt: ${(e as Error).message}`);
-  }
-  if (!image || image.magic !== MAGIC) throw new KeystoreException(`${path} is not an Envelope keystore`);
+function decodeImage(raw: Uint8Array, path: string): Decoded {
+  const unpack = (bytes: Uint8Array) => {
+    try {
+      return packr.unpack(bytes) as unknown;
+    } catch (e) {
+      throw new KeystoreException(`The keystore ${path} is corrupt: ${(e as Error).message}`);
+    }
+  };
+  const image = unpack(raw) as FileImage | undefined;
+  if (!image || typeof image !== 'object' || image.magic !== MAGIC) throw new KeystoreException(`${path} is not an Envelope keystore`);
   if (image.format !== FORMAT_VERSION) {
     throw new KeystoreException(`${path} has keystore format ${image.format}; this version reads format ${FORMAT_VERSION}`);
   }
-  image.sections ??= {};
-  return image;
+  if (!(image.body instanceof Uint8Array)) throw new KeystoreException(`The keystore ${path} is corrupt: no body`);
+  const sections = unpack(image.body) as Record<string, unknown> | undefined;
+  if (!sections || typeof sections !== 'object') throw new KeystoreException(`The keystore ${path} is corrupt: bad sections`);
+  return { image, sections };
 }
