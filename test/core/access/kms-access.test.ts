@@ -209,6 +209,9 @@ describe('access control through the Kms door', function () {
     const g = await kms.CreateGrant({ KeyId: KeyMetadata.KeyId, GranteePrincipal: WORKER.principal, Operations: ['Decrypt'] }, ROOT);
     d = kms.explain({ Principal: WORKER.principal, Action: 'Decrypt', KeyId: KeyMetadata.Arn });
     assert.deepEqual([d.decision, d.basis, d.grants.map((x) => x.grantId)], ['Allow', 'grant', [g.GrantId]]);
+    // keyless actions: IAM policies alone
+    assert.equal(kms.explain({ Principal: 'user/alice', Action: 'kms:CreateKey' }).decision, 'Deny');
+    assert.deepEqual([kms.explain({ Principal: 'root', Action: 'CreateKey' }).basis, kms.explain({ Principal: 'root', Action: 'CreateKey' }).KeyArn], ['account-root', undefined]);
     // explain is not audited
     assert.equal(audit.query({ eventName: 'Explain' }).length, 0);
   });

@@ -21,8 +21,11 @@ export interface ExplainRequest {
   readonly AccountId?: string;
   /** "kms:Encrypt" or "Encrypt". */
   readonly Action: string;
-  /** Key id, key ARN, alias name or alias ARN, as the principal would pass it. */
-  readonly KeyId: string;
+  /**
+   * Key id, key ARN, alias name or alias ARN, as the principal would pass it. Omit it for actions
+   * that involve no key (kms:CreateKey, kms:ListKeys, …): then only IAM policies decide.
+   */
+  readonly KeyId?: string;
   readonly EncryptionContext?: Readonly<Record<string, string>>;
   readonly ViaService?: string;
   readonly SourceIp?: string;
@@ -33,7 +36,8 @@ export interface ExplainRequest {
 export interface ExplainResponse extends AccessDecision {
   readonly Principal: string;
   readonly Action: string;
-  readonly KeyArn: string;
+  /** The resolved key (absent for keyless actions). */
+  readonly KeyArn?: string;
 }
 
 /** Evaluates one hypothetical call. Throws NotFoundException when the key cannot be resolved. */
@@ -51,6 +55,14 @@ export function explainAccess(kms: Kms, req: ExplainRequest): ExplainResponse {
     ...(req.SourceIp ? { sourceIp: req.SourceIp } : {}),
   };
   const region = req.Region ?? kms.region;
+  const authorizer = kms.authorizer instanceof PolicyAuthorizer ? kms.authorizer : new PolicyAuthorizer({ store: kms.store, clock: kms.clock });
+  if (req.KeyId === undefined) {
+    const d = authorizer.decide({
+      caller, action, operation: action.slice(4), region,
+      conditions: { ...(req.ViaService ? { ViaService: req.ViaService } : {}) },
+    });
+    return { ...d, Principal: arn, Action: action };
+  }
   const section = (kms.store.read().sections[KMS_SECTION] as KmsSection | undefined) ?? emptyKmsSection();
   const { key, alias } = resolveKey(section, req.KeyId, { caller, region }, 'KeyId');
   const resource: AuthorizationResource = {
@@ -59,7 +71,6 @@ export function explainAccess(kms: Kms, req: ExplainRequest): ExplainResponse {
     multiRegion: key.multiRegion, aliases: aliasesOf(section, key), policy: key.policy,
     tags: Object.fromEntries(key.tags.map((t) => [t.TagKey, t.TagValue])),
   };
-  const authorizer = kms.authorizer instanceof PolicyAuthorizer ? kms.authorizer : new PolicyAuthorizer({ store: kms.store, clock: kms.clock });
   const decision = authorizer.decide({
     caller, action, operation: action.slice(4), resource, region,
     conditions: {
