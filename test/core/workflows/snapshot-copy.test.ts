@@ -2,13 +2,14 @@
 // --rewrap, hard-linked bodies, kill-safety of staging, the audit trail with kms:ViaService.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decrypt } from '../../../packages/core/src/stream/buffer-api.js';
 import { KmsKeyring } from '../../../packages/core/src/keyrings/kms-keyring.js';
 import { createSnapshot } from '../../../packages/core/src/workflows/create-snapshot.js';
 import { exportSnapshot } from '../../../packages/core/src/workflows/export-snapshot.js';
 import { copySnapshot } from '../../../packages/core/src/workflows/copy-snapshot.js';
+import { copyImage, createImage } from '../../../packages/core/src/workflows/image.js';
 import { A, EAST, makeWorld, root, type WorkflowWorld } from './helpers.js';
 
 describe('workflows: snapshot create, export and copy (one account)', () => {
@@ -96,6 +97,22 @@ describe('workflows: snapshot create, export and copy (one account)', () => {
       { name: 'InvalidCiphertextException' },
     );
     assert.equal((await w.wf.store.listSnapshots({ account: A, region: EAST })).length, 2);
+  });
+
+  it('an image copy that fails on one snapshot publishes none of them', async () => {
+    const k1 = await key();
+    const k2 = await key();
+    const s1 = await createSnapshot(w.wf, { caller: me, region: EAST, keyId: k1, source: { path: file } });
+    const s2 = await createSnapshot(w.wf, { caller: me, region: EAST, keyId: k1, source: { path: file } });
+    const img = await createImage(w.wf, { caller: me, region: EAST, name: 'two disks', snapshotIds: [s1.snapshotId, s2.snapshotId] });
+    const body = w.wf.store.snapshotFile(s2, 'body.env');
+    const bytes = new Uint8Array(await readFile(body));
+    bytes[bytes.length - 20]! ^= 1;
+    await writeFile(body, bytes);
+    await assert.rejects(copyImage(w.wf, { caller: me, sourceAccount: A, sourceRegion: EAST, imageId: img.imageId, keyId: k2, name: 'copy', concurrency: 1 }), { name: 'InvalidCiphertextException' });
+    assert.deepEqual((await w.wf.store.listSnapshots({ account: A, region: EAST })).map((s) => s.snapshotId), [s1.snapshotId, s2.snapshotId]);
+    assert.deepEqual((await w.wf.store.listImages({ account: A, region: EAST })).map((i) => i.imageId), [img.imageId]);
+    assert.deepEqual(await readdir(join(w.home, 'artifacts', A, EAST, '.staging')), []);
   });
 
   it('a failed copy leaves nothing visible and retires its grant', async () => {

@@ -149,8 +149,24 @@ export async function copySnapshot(ctx: WorkflowContext, input: CopySnapshotInpu
   return runSnapshotCopy(ctx, plan);
 }
 
-/** Runs a checked plan. */
+/** Runs a checked plan and publishes the copy. */
 export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Promise<SnapshotMeta> {
+  return (await prepareSnapshotCopy(ctx, plan)).commit();
+}
+
+/** A copy whose bytes are written and fsynced but not yet visible. */
+export interface PreparedCopy {
+  /** Publishes the copy (one rename). */
+  commit(): Promise<SnapshotMeta>;
+  /** Removes the staged copy. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Runs a checked plan up to, but not including, publishing: image copy publishes all its
+ * snapshots only once every one of them is written.
+ */
+export async function prepareSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Promise<PreparedCopy> {
   const { input, source, mode, targetRegion, targetKeyArn } = plan;
   const { caller } = input;
   const tags = validateTags(input.tags ?? {});
@@ -245,8 +261,8 @@ export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Pro
       storedSize = source.storedSize - bodyOffset + header.length;
       input.onProgress?.(source.size, source.size);
     }
-    return await staged.commit({
-      source: { kind: 'copy', snapshotId: source.snapshotId, account: source.ownerAccount, region: source.region, mode },
+    const fields = {
+      source: { kind: 'copy', snapshotId: source.snapshotId, account: source.ownerAccount, region: source.region, mode } as const,
       size: source.size,
       storedSize,
       keyArn: targetKeyArn,
@@ -256,7 +272,8 @@ export async function runSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan): Pro
       tags,
       sharedWith: [],
       layout,
-    });
+    };
+    return { commit: () => staged.commit(fields), abort: () => staged.abort() };
   } catch (e) {
     await staged.abort();
     throw e;

@@ -2,13 +2,14 @@
  * Images: a named set of snapshots (EC2 RegisterImage / DescribeImages / DeregisterImage /
  * CopyImage). `copyImage` copies every snapshot of a shared image into the caller's account —
  * pre-checking all of them first, then copying in parallel up to the core count with one combined
- * progress — and registers the new image last, so an interrupted copy never shows a partial image.
+ * progress — and publishes the copies only when all are written, then registers the new image:
+ * an interrupted copy shows neither a partial image nor orphan snapshots.
  */
 import { availableParallelism } from 'node:os';
 import { AccessDeniedException, ValidationException } from '../errors.js';
 import type { CallContext } from '../kms/call-context.js';
 import type { CopyMode, ImageMeta, SnapshotMeta } from './artifact-types.js';
-import { assertPlanComplete, planSnapshotCopy, runSnapshotCopy, type CopyPlan } from './copy-snapshot.js';
+import { assertPlanComplete, planSnapshotCopy, prepareSnapshotCopy, type CopyPlan, type PreparedCopy } from './copy-snapshot.js';
 import { imageNotSharedMessage } from './share.js';
 import { validateTags } from './tags.js';
 import type { ProgressListener, WorkflowContext } from './workflow-context.js';
@@ -114,14 +115,15 @@ export async function copyImage(ctx: WorkflowContext, input: CopyImageInput): Pr
   const total = plans.reduce((n, p) => n + p.source.size, 0);
   const done = new Array<number>(plans.length).fill(0);
   const report = () => input.onProgress?.(done.reduce((a, b) => a + b, 0), total);
-  const results = new Array<SnapshotMeta>(plans.length);
+  const prepared = new Array<PreparedCopy>(plans.length);
   const limit = Math.max(1, Math.min(input.concurrency ?? availableParallelism(), plans.length));
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < plans.length) {
+    while (next < plans.length && !failed) {
       const i = next++;
       const plan = plans[i]!;
-      results[i] = await runSnapshotCopy(ctx, {
+      prepared[i] = await prepareSnapshotCopy(ctx, {
         ...plan,
         input: {
           ...plan.input,
@@ -134,15 +136,20 @@ export async function copyImage(ctx: WorkflowContext, input: CopyImageInput): Pr
       });
     }
   };
-  try {
-    await Promise.all(Array.from({ length: limit }, worker));
-  } catch (e) {
-    // Snapshots already copied are complete artifacts; remove them so no orphan is left visible.
-    for (const s of results) if (s) await ctx.store.deleteSnapshot({ account: caller.accountId, region: targetRegion }, s.snapshotId).catch(() => undefined);
+  const outcomes = await Promise.allSettled(Array.from({ length: limit }, () => worker().catch((e: unknown) => {
+    failed = true;
     throw e;
+  })));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) {
+    // Nothing was published: drop every staged copy.
+    for (const p of prepared) await p?.abort();
+    throw failure.reason;
   }
 
-  // 3. Register the image last.
+  // 3. Publish the snapshots (each one rename), then register the image.
+  const results: SnapshotMeta[] = [];
+  for (const p of prepared) results.push(await p.commit());
   const image = await ctx.store.putImage({
     imageId: ctx.store.newImageId(),
     name,
