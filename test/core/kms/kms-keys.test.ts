@@ -31,6 +31,7 @@ describe('kms: keys, tags, aliases, deletion', () => {
   it('CreateKey validates spec/usage, policy and tags', async () => {
     const { kms } = makeKms(env.home);
     await rejectsWith(kms.CreateKey({ KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }), 'ValidationException');
+    await rejectsWith(kms.CreateKey({ KeySpec: 'ECC_NIST_P256' }), 'ValidationException'); // KeyUsage required, as in AWS
     await rejectsWith(kms.CreateKey({ KeySpec: 'NOPE' as never }), 'ValidationException');
     await rejectsWith(kms.CreateKey({ Policy: '{not json' }), 'MalformedPolicyDocumentException');
     await rejectsWith(kms.CreateKey({ Tags: [{ TagKey: 'aws:x', TagValue: 'y' }] }), 'TagException');

@@ -31,13 +31,9 @@ export function allowedUsages(spec: KeySpec): KeyUsage[] {
   switch (keyFamily(spec)) {
     case 'symmetric': return ['ENCRYPT_DECRYPT'];
     case 'rsa': return ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'];
-    case 'ecc': return spec === 'ECC_SECG_P256K1' ? ['SIGN_VERIFY', 'KEY_AGREEMENT'] : ['SIGN_VERIFY', 'KEY_AGREEMENT'];
+    case 'ecc': return ['SIGN_VERIFY', 'KEY_AGREEMENT'];
     case 'hmac': return ['GENERATE_VERIFY_MAC'];
   }
-}
-
-export function defaultUsage(spec: KeySpec): KeyUsage {
-  return allowedUsages(spec)[0]!;
 }
 
 export function validateSpecUsage(spec: KeySpec, usage: KeyUsage): void {
@@ -45,7 +41,7 @@ export function validateSpecUsage(spec: KeySpec, usage: KeyUsage): void {
     throw new ValidationException(`1 validation error detected: Value '${spec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [${KEY_SPECS.join(', ')}]`);
   }
   if (!allowedUsages(spec).includes(usage)) {
-    throw new ValidationException(`KeyUsage ${usage} is not compatible with KeySpec ${spec}; allowed: ${allowedUsages(spec).join(', ')}`);
+    throw new ValidationException(`KeyUsage ${usage} is not compatible with KeySpec ${spec}; specify KeyUsage ${allowedUsages(spec).join(' or ')}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { MalformedPolicyDocumentException, TagException, UnsupportedOperationExc
 import { MAX_DESCRIPTION_LENGTH, MAX_POLICY_BYTES, MAX_TAGS } from '../constants.js';
 import { keyArn, newKeyId, newVersionId } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
-import { defaultUsage, KEY_SPECS, validateSpecUsage, keyFamily } from '../key-specs.js';
+import { KEY_SPECS, validateSpecUsage, keyFamily } from '../key-specs.js';
 import { generateMaterial, sealMaterial } from '../material.js';
 import { toKeyMetadata } from '../metadata.js';
 import { keyOf, type OpContext, type Operation } from '../operation.js';
@@ -109,7 +109,8 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
   },
   act(ctx, req) {
     const keySpec = requireEnum(req.KeySpec ?? req.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT', 'KeySpec', KEY_SPECS);
-    const keyUsage = (req.KeyUsage ?? defaultUsage(keySpec)) as KeyUsage;
+    // AWS: KeyUsage defaults to ENCRYPT_DECRYPT and is required for every spec that cannot encrypt.
+    const keyUsage = (req.KeyUsage ?? 'ENCRYPT_DECRYPT') as KeyUsage;
     validateSpecUsage(keySpec, keyUsage);
     const origin = requireEnum(req.Origin ?? 'AWS_KMS', 'Origin', ['AWS_KMS', 'EXTERNAL'] as const);
     if (origin === 'EXTERNAL' && keyFamily(keySpec) !== 'symmetric') {
