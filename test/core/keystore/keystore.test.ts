@@ -107,6 +107,17 @@ describe('keystore', function () {
     assert.deepEqual((a.read().sections.iam as { users: string[] }).users, ['alice', 'bob']);
   });
 
+  it('lock: a stale lock (dead pid) is broken; a live holder makes update wait, then time out', async () => {
+    const store = Keystore.open({ home: env.home, rootKey: HEX_KEY, lockTimeoutMs: 300 });
+    const lock = join(env.home, 'keystore.lock');
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, nonce: 'dead', at: Date.now() }));
+    await store.update((st) => { section(st, 'probe', () => ({ n: 0 })).n += 1; });
+    assert.equal(existsSync(lock), false, 'the stale lock was broken and ours released');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, nonce: 'someone-else', at: Date.now() }));
+    await assert.rejects(store.update((st) => { section(st, 'probe', () => ({ n: 0 })).n += 1; }), (e: Error) => e.name === 'KeystoreException' && /Timed out/.test(e.message));
+    assert.equal((store.read().sections.probe as { n: number }).n, 1, 'nothing committed without the lock');
+  });
+
   it('a corrupt store file is refused with KeystoreException', () => {
     writeFileSync(join(env.home, KEYSTORE_FILE), 'not msgpack at all');
     assert.throws(() => Keystore.open({ home: env.home, rootKey: HEX_KEY }), (e: Error) => e.name === 'KeystoreException');
