@@ -110,10 +110,11 @@ describe('keystore', function () {
   it('lock: a stale lock (dead pid) is broken; a live holder makes update wait, then time out', async () => {
     const store = Keystore.open({ home: env.home, rootKey: HEX_KEY, lockTimeoutMs: 300 });
     const lock = join(env.home, 'keystore.lock');
-    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, nonce: 'dead', at: Date.now() }));
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, nonce: 'dead', at: 0 }));
     await store.update((st) => { section(st, 'probe', () => ({ n: 0 })).n += 1; });
     assert.equal(existsSync(lock), false, 'the stale lock was broken and ours released');
-    writeFileSync(lock, JSON.stringify({ pid: process.pid, nonce: 'someone-else', at: Date.now() }));
+    // A live holder is never broken for its timestamp (clocks may be injected and differ).
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, nonce: 'someone-else', at: 0 }));
     await assert.rejects(store.update((st) => { section(st, 'probe', () => ({ n: 0 })).n += 1; }), (e: Error) => e.name === 'KeystoreException' && /Timed out/.test(e.message));
     assert.equal((store.read().sections.probe as { n: number }).n, 1, 'nothing committed without the lock');
   });

@@ -1,7 +1,8 @@
 /**
  * Inter-process write lock for the keystore (docs/KMS.md "Concurrency"): an exclusive-create
  * lock file holding the owner's pid and a random nonce. A lock whose owner process no longer
- * exists, or that is older than `staleMs` by the injected clock, is stale and is broken by
+ * exists, or that this waiter has seen unchanged for `staleMs` of its own waiting (no wall clock
+ * involved, so processes with different injected clocks agree), is stale and is broken by
  * renaming it aside (only one breaker can win the rename) and re-checking its content.
  */
 import { openSync, writeSync, closeSync, readFileSync, renameSync, unlinkSync, linkSync, statSync } from 'node:fs';
@@ -11,9 +12,9 @@ import { KeystoreException } from '../errors.js';
 export interface LockOptions {
   readonly clock: Clock;
   readonly random: Random;
-  /** Give up after this long (ms of the injected clock or of polling). Default 30 s. */
+  /** Give up after waiting this long (ms of polling). Default 30 s. */
   readonly timeoutMs?: number;
-  /** A lock older than this is considered abandoned even if its pid is alive. Default 60 s. */
+  /** A lock seen unchanged this long is considered abandoned even if its pid is alive. Default 20 s. */
   readonly staleMs?: number;
 }
 
@@ -47,11 +48,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function acquireFileLock(path: string, opts: LockOptions): Promise<HeldLock> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const staleMs = opts.staleMs ?? 60_000;
+  const staleMs = opts.staleMs ?? 20_000;
   const nonce = Buffer.from(opts.random(12)).toString('hex');
   const content = JSON.stringify({ pid: process.pid, nonce, at: opts.clock().getTime() });
   let waited = 0;
   let delay = 2;
+  let seen = '';
+  let seenSince = 0;
   for (;;) {
     try {
       const fd = openSync(path, 'wx', 0o600);
@@ -71,15 +74,18 @@ export async function acquireFileLock(path: string, opts: LockOptions): Promise<
       }
     }
     const holder = readLock(path);
-    let stale = false;
-    if (holder === undefined) {
-      // Empty or half-written lock file: stale when its writer is gone long enough (by mtime age).
-      try {
-        stale = opts.clock().getTime() - statSync(path).mtimeMs > 2_000;
-      } catch { /* vanished */ }
-    } else {
-      stale = !pidAlive(holder.pid) || opts.clock().getTime() - holder.at > staleMs;
+    let ident: string;
+    try {
+      ident = holder?.nonce ?? `ino:${statSync(path).ino}`;
+    } catch {
+      continue; // released meanwhile: try again at once
     }
+    if (ident !== seen) {
+      seen = ident;
+      seenSince = waited;
+    }
+    // An empty or half-written lock (its writer died between create and write) gets 2 s.
+    const stale = (holder !== undefined && !pidAlive(holder.pid)) || waited - seenSince > (holder ? staleMs : 2_000);
     if (stale) breakStaleLock(path, holder, opts.random);
     if (waited >= timeoutMs) {
       throw new KeystoreException(`Timed out after ${timeoutMs} ms waiting for the keystore lock ${path} (held by pid ${holder?.pid ?? 'unknown'})`);
