@@ -10,7 +10,7 @@
  * Ed25519, the sequence and hash of the last event it covers and the previous digest's signature,
  * so rewriting the chain after an edit is caught too.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { AuditEvent } from './audit-event.js';
 
@@ -55,7 +55,7 @@ export function fromHex(s: string): Uint8Array {
 
 /** SHA-256 (hex) of one log line (without its newline). */
 export function hashLine(line: string): string {
-  return toHex(sha256(enc.encode(line)));
+  return createHash('sha256').update(line, 'utf8').digest('hex');
 }
 
 /** Serializes one record as its log line (no newline). */

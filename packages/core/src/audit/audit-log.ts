@@ -9,7 +9,7 @@
  * (an event whose write never completed was never committed), and writes the new line with one
  * O_APPEND write followed by fsync.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, fstatSync, ftruncateSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
 import { KeystoreException, ValidationException } from '../errors.js';
@@ -68,8 +68,13 @@ export interface AuditLogOptions {
   readonly digestEvery?: number;
   /** …or when the last digest is older than this (injected clock). Default one hour. */
   readonly digestIntervalMs?: number;
-  /** fsync every append. Default true. */
-  readonly durable?: boolean;
+  /**
+   * When to fsync: true = after every event; "digest" (default) = the events file just before each
+   * digest and every digest, so a power loss can lose only undigested events and never leaves a
+   * digest covering events that did not reach the disk; false = never (tests). Process crashes lose
+   * nothing either way (each event is one write(2) to an O_APPEND file).
+   */
+  readonly durable?: boolean | 'digest';
   readonly lockTimeoutMs?: number;
 }
 
@@ -114,6 +119,25 @@ function readTail(path: string, truncateTorn: boolean): string | undefined {
   }
 }
 
+interface FileMark {
+  readonly ino: number;
+  readonly size: number;
+}
+
+interface TailCache {
+  readonly events: FileMark & { readonly lastHash: string; readonly sequence: number };
+  readonly digest: FileMark & { readonly last?: DigestRecord };
+}
+
+function fileMark(path: string): FileMark | undefined {
+  try {
+    const st = statSync(path);
+    return { ino: st.ino, size: st.size };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The eventTime of the first event in a log file (reads only its first line). */
 function firstEventTime(path: string): string | undefined {
   const fd = openSync(path, 'r');
@@ -138,9 +162,11 @@ export class AuditLog {
   private readonly signer: DigestSigner;
   private readonly digestEvery: number;
   private readonly digestIntervalMs: number;
-  private readonly durable: boolean;
+  private readonly durable: boolean | 'digest';
   private readonly lockTimeoutMs: number;
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Per account: what this process last saw at the end of its files (valid while size/inode match). */
+  private readonly tails = new Map<string, TailCache>();
 
   private constructor(opts: AuditLogOptions, signer: DigestSigner) {
     this.dir = opts.dir;
@@ -149,7 +175,7 @@ export class AuditLog {
     this.signer = signer;
     this.digestEvery = opts.digestEvery ?? 100;
     this.digestIntervalMs = opts.digestIntervalMs ?? 3_600_000;
-    this.durable = opts.durable ?? true;
+    this.durable = opts.durable ?? 'digest';
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
   }
 
@@ -210,7 +236,7 @@ export class AuditLog {
 
   private async locked<T>(accountId: string, fn: () => T): Promise<T> {
     const p = this.paths(accountId);
-    mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+    if (!this.tails.has(accountId)) mkdirSync(p.dir, { recursive: true, mode: 0o700 });
     const lock = await acquireFileLock(p.lock, { clock: this.clock, random: this.random, timeoutMs: this.lockTimeoutMs });
     try {
       return fn();
@@ -219,14 +245,38 @@ export class AuditLog {
     }
   }
 
-  private appendLine(path: string, line: string): void {
+  /** Appends one line with a single O_APPEND write; returns the file's identity and new size. */
+  private appendLine(path: string, line: string, sync = this.durable === true): FileMark {
     const fd = openSync(path, 'a', 0o600);
     try {
       writeSync(fd, line + '\n');
-      if (this.durable) fsyncSync(fd);
+      if (sync) fsyncSync(fd);
+      const st = fstatSync(fd);
+      return { ino: st.ino, size: st.size };
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** The chain head (last hash and sequence) of an account's events file, from cache when unchanged. */
+  private head(accountId: string, path: string): TailCache['events'] {
+    const cached = this.tails.get(accountId)?.events;
+    const mark = fileMark(path);
+    if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
+    const last = readTail(path, true);
+    const after = fileMark(path) ?? { ino: 0, size: 0 };
+    if (last === undefined) return { ...after, lastHash: GENESIS_HASH, sequence: 0 };
+    return { ...after, lastHash: hashLine(last), sequence: (JSON.parse(last) as AuditRecord).sequence };
+  }
+
+  /** The last digest of an account, from cache when the digests file is unchanged. */
+  private digestHead(accountId: string, path: string): TailCache['digest'] {
+    const cached = this.tails.get(accountId)?.digest;
+    const mark = fileMark(path);
+    if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
+    const t = readTail(path, true);
+    const after = fileMark(path) ?? { ino: 0, size: 0 };
+    return { ...after, ...(t === undefined ? {} : { last: JSON.parse(t) as DigestRecord }) };
   }
 
   /** Appends one event to `accountId`'s log; may also write a digest. Returns the record. */
@@ -234,32 +284,29 @@ export class AuditLog {
     checkAccount(accountId);
     return this.serialize(accountId, () => this.locked(accountId, () => {
       const p = this.paths(accountId);
-      const last = readTail(p.events, true);
-      let previousHash = GENESIS_HASH;
-      let sequence = 1;
-      if (last !== undefined) {
-        previousHash = hashLine(last);
-        const prev = JSON.parse(last) as AuditRecord;
-        sequence = prev.sequence + 1;
-      }
-      const record: AuditRecord = { sequence, previousHash, event };
+      const head = this.head(accountId, p.events);
+      const sequence = head.sequence + 1;
+      const record: AuditRecord = { sequence, previousHash: head.lastHash, event };
       const line = encodeRecord(record);
-      this.appendLine(p.events, line);
-      const lastDigest = this.lastDigest(accountId);
+      const lineHash = hashLine(line);
+      const mark = this.appendLine(p.events, line);
+      let digest = this.digestHead(accountId, p.digests);
+      const lastDigest = digest.last;
       const since = sequence - (lastDigest?.endSequence ?? 0);
       // Age of the oldest undigested state: since the last digest, or since the first event.
       const since0 = lastDigest?.digestTime ?? (sequence === 1 ? event.eventTime : firstEventTime(p.events) ?? event.eventTime);
       const age = this.clock().getTime() - Date.parse(since0);
       if (since >= this.digestEvery || age >= this.digestIntervalMs) {
-        this.writeDigestLocked(accountId, lastDigest, sequence, hashLine(line));
+        const d = this.writeDigestLocked(accountId, lastDigest, sequence, lineHash);
+        digest = { ...(fileMark(p.digests) ?? { ino: 0, size: 0 }), last: d };
       }
+      this.tails.set(accountId, { events: { ...mark, lastHash: lineHash, sequence }, digest });
       return record;
     }));
   }
 
   private lastDigest(accountId: string): DigestRecord | undefined {
-    const t = readTail(this.paths(accountId).digests, true);
-    return t === undefined ? undefined : (JSON.parse(t) as DigestRecord);
+    return this.digestHead(accountId, this.paths(accountId).digests).last;
   }
 
   private writeDigestLocked(accountId: string, last: DigestRecord | undefined, endSequence: number, lastEventHash: string): DigestRecord {
@@ -273,7 +320,13 @@ export class AuditLog {
       lastEventHash,
       previousDigestSignature: last?.signature ?? null,
     }, this.signer);
-    this.appendLine(this.paths(accountId).digests, JSON.stringify(d));
+    const p = this.paths(accountId);
+    if (this.durable === 'digest') {
+      // The events a digest covers reach the disk before the digest does.
+      const fd = openSync(p.events, 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
+    this.appendLine(p.digests, JSON.stringify(d), this.durable !== false);
     return d;
   }
 
