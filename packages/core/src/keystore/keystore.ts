@@ -178,9 +178,17 @@ export class Keystore {
       timeoutMs: this.lockTimeoutMs,
     });
     try {
-      this.refresh();
-      const base = this.cache.raw;
+      // Under the lock, always start from the bytes on disk: stat-based change detection can be
+      // fooled (inode reuse + equal size + coarse mtime), a lost update must not be.
+      let base: Uint8Array | undefined;
+      try {
+        base = readFileSync(this.path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new KeystoreException(`Cannot read the keystore ${this.path}: ${(e as Error).message}`);
+        if (this.cache.raw) throw new KeystoreException(`The keystore file ${this.path} disappeared`);
+      }
       const decoded = base ? decodeImage(base, this.path) : undefined;
+      if (decoded) verifyRootKey(this.sealer, decoded.image, this.path);
       const image = decoded?.image;
       const state: KeystoreState = { generation: image?.generation ?? 0, sections: decoded?.sections ?? {} };
       const result = await fn(state);
@@ -190,7 +198,8 @@ export class Keystore {
       // One encode of the sections; unchanged sections mean nothing to commit.
       const body = Buffer.from(packr.pack(state.sections));
       if (image && body.equals(Buffer.from(image.body))) {
-        // Nothing changed: no write, but expose the fresh copy.
+        // Nothing changed: no write, but readers now see the fresh copy.
+        this.cache = { state, stat: statSync(this.path, { bigint: true }), raw: base! };
         return result;
       }
       state.generation += 1;
