@@ -12,7 +12,7 @@
  * swept on the next write. Metadata updates are temp + fsync + rename.
  */
 import { createReadStream } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, copyFile, stat, constants as fsConstants } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, copyFile, constants as fsConstants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Random } from '../defaults.js';
@@ -20,7 +20,7 @@ import { fileSource } from '../stream/file-source.js';
 import type { RandomAccessSource } from '../stream/random-access.js';
 import { AlreadyExistsException, NotFoundException, ValidationException } from '../errors.js';
 import type { ArtifactScope, ImageMeta, SnapshotMeta } from './artifact-types.js';
-import { fsyncDir, writeJsonAtomic } from './atomic-file.js';
+import { fsyncPath, writeJsonAtomic } from './atomic-file.js';
 import { assertAccountId, assertArtifactId, assertRegion, newArtifactId } from './ids.js';
 
 const META = 'meta.json';
@@ -83,9 +83,11 @@ export class ArtifactStore {
       commit: async (fields) => {
         if (done) throw new ValidationException(`snapshot ${snapshotId} was already committed or aborted`);
         const meta: SnapshotMeta = { snapshotId, ownerAccount: scope.account, region: scope.region, ...fields };
+        // Durable before visible: every staged file, then meta.json, then the directory rename.
+        for (const name of await readdir(dir)) await fsyncPath(join(dir, name));
         await writeJsonAtomic(join(dir, META), meta);
         await rename(dir, finalDir);
-        await fsyncDir(join(scopeDir, 'snapshots'));
+        await fsyncPath(join(scopeDir, 'snapshots'));
         done = true;
         return meta;
       },
@@ -199,13 +201,6 @@ export class ArtifactStore {
       },
       close: () => bodySource.close?.() ?? Promise.resolve(),
     };
-  }
-
-  /** Size in bytes of the stored message (header + body from its offset). */
-  async storedSize(meta: Pick<SnapshotMeta, 'layout'>, dir: string): Promise<number> {
-    const { header, body, bodyOffset } = meta.layout;
-    const h = header === null ? 0 : (await stat(join(dir, header))).size;
-    return h + (await stat(join(dir, body))).size - bodyOffset;
   }
 
   /** Path of a stored snapshot's file (header.env or body.env). */

@@ -16,9 +16,9 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${counter}.partial`);
 }
 
-/** fsync a directory so a rename inside it is durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+/** fsync a file (its data) or a directory (so a rename inside it is durable). */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
     await fh.sync();
   } finally {
@@ -29,18 +29,13 @@ export async function fsyncDir(dir: string): Promise<void> {
 /** fsyncs the finished temp file, renames it over `target` and fsyncs the directory. */
 export async function publishFile(tmp: string, target: string): Promise<void> {
   try {
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fsyncPath(tmp);
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
-  await fsyncDir(dirname(target));
+  await fsyncPath(dirname(target));
 }
 
 /** Atomically replaces `target` with pretty-printed JSON. */
