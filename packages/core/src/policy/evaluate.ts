@@ -28,6 +28,7 @@ import { rootArn } from './principal.js';
 import { arnMatch, wildcardMatch } from './wildcard.js';
 import type { GrantRecord } from './grant.js';
 import { grantAllows } from './grant.js';
+import { hasPolicyVariable, substituteVariables } from './policy-variables.js';
 
 /** An IAM identity policy attached to the caller (inline policy name + document). */
 export interface NamedPolicy {
@@ -110,10 +111,19 @@ function resourcePatternMatches(p: string, resource: string): boolean {
   return p === '*' || arnMatch(p, resource) || wildcardMatch(p, resource);
 }
 
-/** True when the statement's Resource/NotResource covers `resource`. */
-export function resourceMatches(s: PolicyStatement, resource: string): boolean {
-  if (s.resource) return s.resource.some((p) => resourcePatternMatches(p, resource));
-  if (s.notResource) return !s.notResource.some((p) => resourcePatternMatches(p, resource));
+/** Patterns with policy variables substituted (a pattern whose variable is missing is dropped). */
+function withVariables(s: PolicyStatement, patterns: readonly string[], ctx: ConditionContext | undefined): readonly string[] {
+  if (!s.variables || !ctx) return patterns;
+  return patterns.flatMap((p) => {
+    const v = hasPolicyVariable(p) ? substituteVariables(p, ctx) : p;
+    return v === undefined ? [] : [v];
+  });
+}
+
+/** True when the statement's Resource/NotResource covers `resource` (variables resolved from `ctx`). */
+export function resourceMatches(s: PolicyStatement, resource: string, ctx?: ConditionContext): boolean {
+  if (s.resource) return withVariables(s, s.resource, ctx).some((p) => resourcePatternMatches(p, resource));
+  if (s.notResource) return !withVariables(s, s.notResource, ctx).some((p) => resourcePatternMatches(p, resource));
   return true;
 }
 
@@ -147,7 +157,8 @@ export function principalMatches(s: PolicyStatement, p: Principal): 'principal' 
 
 /** True when every condition clause of the statement holds. */
 export function conditionsHold(s: PolicyStatement, ctx: ConditionContext): boolean {
-  return s.conditions.every((c) => evaluateCondition(c, ctx));
+  if (!s.variables) return s.conditions.every((c) => evaluateCondition(c, ctx));
+  return s.conditions.every((c) => evaluateCondition({ ...c, values: withVariables(s, c.values, ctx) }, ctx));
 }
 
 function q(s: string): string {
@@ -167,7 +178,7 @@ export function evaluateAccess(req: AccessRequest): AccessDecision {
 
   for (const s of req.keyPolicy.statements) {
     const via = principalMatches(s, p);
-    if (!via || !actionMatches(s, action) || !resourceMatches(s, resource) || !conditionsHold(s, context)) continue;
+    if (!via || !actionMatches(s, action) || !resourceMatches(s, resource, context) || !conditionsHold(s, context)) continue;
     matched.push({
       source: 'key-policy', label: statementLabel(s), effect: s.effect,
       ...(s.sid !== undefined ? { sid: s.sid } : {}),
@@ -179,7 +190,7 @@ export function evaluateAccess(req: AccessRequest): AccessDecision {
   if (iamApplies) {
     for (const pol of req.identityPolicies ?? []) {
       for (const s of pol.document.statements) {
-        if (!actionMatches(s, action) || !resourceMatches(s, resource) || !conditionsHold(s, context)) continue;
+        if (!actionMatches(s, action) || !resourceMatches(s, resource, context) || !conditionsHold(s, context)) continue;
         matched.push({
           source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
           ...(s.sid !== undefined ? { sid: s.sid } : {}),
@@ -274,7 +285,7 @@ export function evaluateIdentityOnly(req: IdentityOnlyRequest): AccessDecision {
   if (p.type === 'User' || p.type === 'Role' || p.type === 'AssumedRole') {
     for (const pol of req.identityPolicies ?? []) {
       for (const s of pol.document.statements) {
-        if (!actionMatches(s, action) || !resourceMatches(s, '*') || !conditionsHold(s, context)) continue;
+        if (!actionMatches(s, action) || !resourceMatches(s, '*', context) || !conditionsHold(s, context)) continue;
         matched.push({
           source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
           ...(s.sid !== undefined ? { sid: s.sid } : {}),

@@ -43,6 +43,8 @@ export interface PolicyStatement {
   readonly resource?: readonly string[];
   readonly notResource?: readonly string[];
   readonly conditions: readonly ConditionClause[];
+  /** True when Version is 2012-10-17 and Resource/NotResource or a condition value uses `${…}` policy variables. */
+  readonly variables?: boolean;
 }
 
 export interface PolicyDocument {
@@ -109,7 +111,7 @@ export function validatePolicyObject(raw: unknown, options: ParsePolicyOptions):
   if (list.length === 0) fail('Statement must not be empty');
   const sids = new Set<string>();
   const statements = list.map((s, i) => {
-    const parsed = parseStatement(s, i, options);
+    const parsed = parseStatement(s, i, options, version === '2012-10-17');
     if (parsed.sid !== undefined) {
       if (sids.has(parsed.sid)) fail(`Statement[${i}]: duplicate Sid "${parsed.sid}"`);
       sids.add(parsed.sid);
@@ -123,7 +125,7 @@ export function validatePolicyObject(raw: unknown, options: ParsePolicyOptions):
   });
 }
 
-function parseStatement(s: unknown, index: number, options: ParsePolicyOptions): PolicyStatement {
+function parseStatement(s: unknown, index: number, options: ParsePolicyOptions, variablesAllowed: boolean): PolicyStatement {
   const where = `Statement[${index}]`;
   if (!isObject(s)) fail(`${where} must be an object`);
   for (const k of Object.keys(s)) if (!STATEMENT_KEYS.has(k)) fail(`${where}: unknown element "${k}"`);
@@ -159,6 +161,10 @@ function parseStatement(s: unknown, index: number, options: ParsePolicyOptions):
   if (s.Resource !== undefined) out.resource = parseResources(s.Resource, `${label}: Resource`);
   if (s.NotResource !== undefined) out.notResource = parseResources(s.NotResource, `${label}: NotResource`);
   if (s.Condition !== undefined) out.conditions = parseConditions(s.Condition, `${label}: Condition`);
+  if (variablesAllowed) {
+    const values = [...(out.resource ?? []), ...(out.notResource ?? []), ...out.conditions.flatMap((c) => c.values)];
+    if (values.some((v) => v.includes('${'))) out.variables = true;
+  }
   return Object.freeze(out);
 }
 
