@@ -182,6 +182,14 @@ describe('kms: cryptographic operations', function () {
     await rejectsWith(kms.DeriveSharedSecret({ KeyId: sym, KeyAgreementAlgorithm: 'ECDH', PublicKey: peerSpki }), 'InvalidKeyUsageException');
   });
 
+  it('DryRun checks key state and permissions, then answers DryRunOperationException without acting', async () => {
+    const id = (await kms.CreateKey()).KeyMetadata.KeyId;
+    await rejectsWith(kms.Encrypt({ KeyId: id, Plaintext: utf8('x'), DryRun: true }), 'DryRunOperationException');
+    await rejectsWith(kms.GenerateDataKey({ KeyId: id, KeySpec: 'AES_256', DryRun: true }), 'DryRunOperationException');
+    await kms.DisableKey({ KeyId: id });
+    await rejectsWith(kms.Encrypt({ KeyId: id, Plaintext: utf8('x'), DryRun: true }), 'DisabledException');
+  });
+
   it('GetPublicKey is refused for symmetric keys', async () => {
     await rejectsWith(kms.GetPublicKey({ KeyId: sym }), 'InvalidKeyUsageException');
   });

@@ -4,7 +4,7 @@
  * (also on errors). Scheduled work (rotation, deletion, expiry) is applied first when due.
  */
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
-import { KMSInternalException, KmsError, ValidationException } from '../errors.js';
+import { DryRunOperationException, KMSInternalException, KmsError, ValidationException } from '../errors.js';
 import { Keystore, section, type KeystoreState } from '../keystore/keystore.js';
 import { rootCaller, type CallContext } from './call-context.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './constants.js';
@@ -117,6 +117,10 @@ export class Kms {
           });
           keys[target.role] = key;
           if (alias) aliases[target.role] = alias;
+        }
+        // AWS DryRun: every check above passed; report it instead of acting (nothing is committed).
+        if ((req as { DryRun?: unknown }).DryRun === true) {
+          throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
         }
         const ctx: OpContext = {
           caller, region, section: kms, store, keys, aliases, now: this.clock().getTime(),

@@ -119,6 +119,8 @@ export interface EncryptRequest {
   EncryptionContext?: EncryptionContext;
   EncryptionAlgorithm?: EncryptionAlgorithmSpec;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface EncryptResponse { CiphertextBlob: Uint8Array; KeyId: string; EncryptionAlgorithm: EncryptionAlgorithmSpec }
 export interface DecryptRequest {
@@ -127,6 +129,8 @@ export interface DecryptRequest {
   EncryptionContext?: EncryptionContext;
   EncryptionAlgorithm?: EncryptionAlgorithmSpec;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface DecryptResponse {
   KeyId: string;
@@ -143,6 +147,8 @@ export interface ReEncryptRequest {
   DestinationEncryptionContext?: EncryptionContext;
   DestinationEncryptionAlgorithm?: EncryptionAlgorithmSpec;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface ReEncryptResponse {
   CiphertextBlob: Uint8Array;
@@ -157,6 +163,8 @@ export interface GenerateDataKeyRequest {
   NumberOfBytes?: number;
   EncryptionContext?: EncryptionContext;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface GenerateDataKeyResponse { CiphertextBlob: Uint8Array; Plaintext: Uint8Array; KeyId: string; KeyMaterialId?: string }
 export interface GenerateDataKeyWithoutPlaintextResponse { CiphertextBlob: Uint8Array; KeyId: string; KeyMaterialId?: string }
@@ -165,6 +173,8 @@ export interface GenerateDataKeyPairRequest {
   KeyPairSpec: DataKeyPairSpec;
   EncryptionContext?: EncryptionContext;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface GenerateDataKeyPairResponse {
   PrivateKeyCiphertextBlob: Uint8Array;
@@ -183,6 +193,8 @@ export interface SignRequest {
   MessageType?: MessageType;
   SigningAlgorithm: SigningAlgorithmSpec;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface SignResponse { KeyId: string; Signature: Uint8Array; SigningAlgorithm: SigningAlgorithmSpec }
 export interface VerifyRequest extends SignRequest { Signature: Uint8Array }
@@ -198,7 +210,7 @@ export interface GetPublicKeyResponse {
   SigningAlgorithms?: SigningAlgorithmSpec[];
   KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[];
 }
-export interface GenerateMacRequest { KeyId: string; Message: Uint8Array; MacAlgorithm: MacAlgorithmSpec; GrantTokens?: string[] }
+export interface GenerateMacRequest { KeyId: string; Message: Uint8Array; MacAlgorithm: MacAlgorithmSpec; GrantTokens?: string[]; DryRun?: boolean }
 export interface GenerateMacResponse { KeyId: string; Mac: Uint8Array; MacAlgorithm: MacAlgorithmSpec }
 export interface VerifyMacRequest extends GenerateMacRequest { Mac: Uint8Array }
 export interface VerifyMacResponse { KeyId: string; MacValid: boolean; MacAlgorithm: MacAlgorithmSpec }
@@ -207,6 +219,8 @@ export interface DeriveSharedSecretRequest {
   KeyAgreementAlgorithm: KeyAgreementAlgorithmSpec;
   PublicKey: Uint8Array;
   GrantTokens?: string[];
+  /** Check permissions and key state only (DryRunOperationException when they pass). */
+  DryRun?: boolean;
 }
 export interface DeriveSharedSecretResponse {
   KeyId: string;
