@@ -2,7 +2,8 @@
  * One measured file-to-file run for stream.bench.ts, in a fresh process so its peak RSS is its
  * own. stream.bench.ts bundles it with esbuild first, so the figure is the process's, not tsx's:
  * `node <bundle>.mjs <variant> <in> <out> [frameLength]`.
- * Prints one JSON line: { ms, maxRssMiB }. Variants: envelope-{encrypt,decrypt},
+ * Prints one JSON line: { ms, cpuMs, maxRssMiB } (cpuMs = user + system CPU time of the run: the figure
+ * that stays stable when other jobs compete for the cores). Variants: envelope-{encrypt,decrypt},
  * raw-{encrypt,decrypt} (a plain node:crypto chunked AES-256-GCM loop, the baseline),
  * esdk-{encrypt,decrypt} (@aws-crypto/client-node, raw AES keyring, unsigned committing suite),
  * copy (read + write only: the I/O wall).
@@ -94,9 +95,11 @@ async function transformFor(v: string): Promise<Transform | undefined> {
 }
 
 const t = await transformFor(variant);
+const cpu0 = process.cpuUsage();
 const start = performance.now();
 const src = createReadStream(input, { highWaterMark: READ_HWM });
 const dst = createWriteStream(output, { highWaterMark: READ_HWM });
 await (t ? pipeline(src, t, dst) : pipeline(src, dst));
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
