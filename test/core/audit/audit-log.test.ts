@@ -242,3 +242,37 @@ describe('audit log across processes', function () {
     }
   });
 });
+
+describe('audit verify: every position of every kind of tampering (pure)', () => {
+  it('classifies edits, deletions, insertions and moves anywhere but after the last digest boundary', async () => {
+    const { encodeRecord, hashLine, GENESIS_HASH } = await import('../../../packages/core/src/audit/audit-chain.js');
+    const N = 12;
+    const base: string[] = [];
+    let prev = GENESIS_HASH;
+    for (let i = 1; i <= N; i++) {
+      const l = encodeRecord({ sequence: i, previousHash: prev, event: { eventID: `e${i}`, eventName: 'Encrypt' } as unknown as AuditEvent });
+      base.push(l);
+      prev = hashLine(l);
+    }
+    const kindOf = (ls: string[]) => verifyAuditLog(ls.join('\n') + '\n').issues[0]?.kind;
+    for (let i = 0; i < N - 1; i++) {
+      const edited = [...base];
+      edited[i] = edited[i]!.replace('"Encrypt"', '"Decrypt"');
+      assert.equal(kindOf(edited), 'edited', `edit at ${i}`);
+      const deleted = [...base];
+      deleted.splice(i, 1);
+      assert.equal(kindOf(deleted), 'deleted', `delete at ${i}`);
+      const r = JSON.parse(base[i]!);
+      const inserted = [...base];
+      inserted.splice(i + 1, 0, JSON.stringify({ sequence: r.sequence + 1, previousHash: hashLine(base[i]!), event: { eventID: 'forged' } }));
+      assert.equal(kindOf(inserted), 'inserted', `insert after ${i}`);
+      for (let k = 1; i + k < N; k++) {
+        const moved = [...base];
+        const [x] = moved.splice(i, 1);
+        moved.splice(i + k, 0, x!);
+        assert.equal(kindOf(moved), 'reordered', `move ${i} by ${k}`);
+      }
+    }
+    assert.equal(kindOf(base), undefined);
+  });
+});

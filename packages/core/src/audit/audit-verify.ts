@@ -99,7 +99,9 @@ export function verifyAuditLog(eventsText: string, digestsText = '', trustedPubl
     if (pred !== undefined) {
       // The record chains to a line that exists elsewhere: an insertion before it, or a reordering.
       const between = i - 1;
-      if (pred === i - 2 && between >= 0 && !referenced.has(lines[between]!.hash) && !blamed.has(between)) {
+      const betweenRec = between >= 0 ? lines[between]!.rec : undefined;
+      const betweenLinksForward = betweenRec !== undefined && (byHash.get(betweenRec.previousHash) ?? -1) > between;
+      if (pred === i - 2 && between >= 0 && !referenced.has(lines[between]!.hash) && !blamed.has(between) && !betweenLinksForward) {
         const ins = lines[between]!;
         blamed.add(between);
         issues.push({ kind: 'inserted', ...ev(ins), message: `event at line ${ins.line}${ins.rec ? ` (sequence ${ins.rec.sequence}, eventID ${ins.rec.event.eventID})` : ''} was inserted: it is not part of the chain` });
