@@ -27,6 +27,8 @@ export interface MissingPermission {
   /** e.g. "kms:Decrypt on arn:aws:kms:… (source key)" or "snapshot snap-…". */
   readonly what: string;
   readonly reason: string;
+  /** The permission that is missing (absent for non-KMS items such as sharing). */
+  readonly permission?: RequiredPermission;
 }
 
 /** AccessDeniedException listing every missing permission (`missing`), one per line. */
@@ -52,7 +54,7 @@ export async function findMissing(ctx: WorkflowContext, required: readonly Requi
     if (seen.has(id)) continue;
     seen.add(id);
     const decision = await explainKmsAccess(ctx, r);
-    if (!decision.allowed) missing.push({ what, reason: decision.reason });
+    if (!decision.allowed) missing.push({ what, reason: decision.reason, permission: r });
   }
   return missing;
 }

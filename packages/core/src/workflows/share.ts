@@ -7,13 +7,11 @@
  */
 import { AccessDeniedException, ValidationException } from '../errors.js';
 import type { CallContext } from '../kms/call-context.js';
-import { evaluateAccess } from '../policy/evaluate.js';
-import { parsePolicyDocument } from '../policy/policy-document.js';
-import { parsePrincipal, rootArn } from '../policy/principal.js';
-import { buildConditionContext } from '../policy/request-context.js';
+import { rootArn } from '../policy/principal.js';
 import type { ArtifactScope, ImageMeta, SnapshotMeta } from './artifact-types.js';
 import { assertAccountId } from './ids.js';
 import { addKeyAccess, removeKeyAccess } from './key-access-statement.js';
+import { findMissing } from './preflight.js';
 import { snapshotViaService } from './via-service.js';
 import { viaCaller, type WorkflowContext } from './workflow-context.js';
 
@@ -76,30 +74,13 @@ function checkTarget(caller: CallContext, account: string): string {
 }
 
 /**
- * For each key, what `account` (as its root, the broadest principal the key policy can name) is
- * not allowed by the key policy, with the evaluator's reason.
+ * For each key, what `account` (as its root, the broadest principal a key policy can name) may
+ * not do through the workflow, evaluated as the Kms door would (kms-access.ts), with its reason.
  */
-async function missingKeyAccess(ctx: WorkflowContext, caller: CallContext, region: string, keyArns: readonly string[], account: string): Promise<string[]> {
-  const missing: string[] = [];
-  const via = viaCaller(caller, region, snapshotViaService(region));
-  const principal = parsePrincipal(rootArn(account));
-  for (const keyArn of keyArns) {
-    const { Policy } = await ctx.kmsFor(region).GetKeyPolicy({ KeyId: keyArn, PolicyName: 'default' }, via);
-    const keyPolicy = parsePolicyDocument(Policy ?? '{}', { kind: 'key' });
-    const owner = keyArn.split(':')[4] ?? '';
-    for (const action of COPY_SOURCE_KEY_ACTIONS) {
-      const decision = evaluateAccess({
-        principal,
-        action,
-        resource: keyArn,
-        resourceAccountId: owner,
-        keyPolicy,
-        context: buildConditionContext({ principal, now: ctx.clock(), viaService: snapshotViaService(region), region }),
-      });
-      if (!decision.allowed) missing.push(`key policy of ${keyArn}: ${action} for account ${account} — ${decision.reason}`);
-    }
-  }
-  return missing;
+async function missingKeyAccess(ctx: WorkflowContext, region: string, keyArns: readonly string[], account: string): Promise<string[]> {
+  const caller = viaCaller({ principal: rootArn(account), accountId: account }, region, snapshotViaService(region));
+  const required = keyArns.flatMap((keyId) => COPY_SOURCE_KEY_ACTIONS.map((action) => ({ role: 'shared key', caller, region, action, keyId })));
+  return (await findMissing(ctx, required)).map((m) => `key policy of ${m.permission!.keyId}: ${m.permission!.action} for account ${account} — ${m.reason}`);
 }
 
 async function changeKeyPolicies(ctx: WorkflowContext, caller: CallContext, region: string, keyArns: readonly string[], account: string, add: boolean, restrict: boolean): Promise<string[]> {
@@ -136,7 +117,7 @@ async function modifySharing(
   }
   if (!add && listed) changes.push(`remove account ${account} from the ${artifact.attribute} of ${artifact.id}`);
   if (input.dryRun) {
-    if (add) missing.push(...(await missingKeyAccess(ctx, input.caller, input.region, artifact.keyArns, account)));
+    if (add) missing.push(...(await missingKeyAccess(ctx, input.region, artifact.keyArns, account)));
     if (add && input.keyAccess && missing.length > 0) changes.push(...artifact.keyArns.map((k) => `add key policy statement EnvelopeShareWith${account} on ${k} if absent`));
     return { artifactId: artifact.id, changes, missing };
   }
@@ -147,7 +128,7 @@ async function modifySharing(
   if (input.keyAccess) {
     changes.push(...(await changeKeyPolicies(ctx, input.caller, input.region, artifact.keyArns, account, add, input.restrictToWorkflow ?? false)));
   }
-  const after = add ? await missingKeyAccess(ctx, input.caller, input.region, artifact.keyArns, account) : [];
+  const after = add ? await missingKeyAccess(ctx, input.region, artifact.keyArns, account) : [];
   return { artifactId: artifact.id, changes, missing: after };
 }
 
