@@ -8,7 +8,7 @@ import { DryRunOperationException, KMSInternalException, KmsError, ValidationExc
 import { Keystore, section, type KeystoreState } from '../keystore/keystore.js';
 import { rootCaller, type CallContext } from './call-context.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './constants.js';
-import { accessDenied, ownerAccountAuthorizer, type AuditSink, type AuthorizationRequest, type Authorizer, type AuthorizationResource } from './hooks.js';
+import { accessDenied, type AuditSink, type AuthorizationRequest, type Authorizer, type AuthorizationResource } from './hooks.js';
 import { emptyKmsSection, KMS_SECTION, type KeyRecord, type KmsSection } from './key-record.js';
 import { keyStateError } from './key-states.js';
 import { applyMaintenance, computeNextDue, maintenanceDue } from './maintenance.js';
