@@ -179,6 +179,18 @@ describe('access control through the Kms door', function () {
     await rejects(kms.RevokeGrant({ KeyId, GrantId: g3.GrantId }, ROOT), 'NotFoundException');
   });
 
+  it('ReEncrypt needs kms:ReEncryptFrom on the source and kms:ReEncryptTo on the destination', async () => {
+    const { KeyMetadata: src } = await kms.CreateKey({}, ROOT);
+    const { KeyMetadata: dst } = await kms.CreateKey({}, ROOT);
+    const { CiphertextBlob } = await kms.Encrypt({ KeyId: src.KeyId, Plaintext: utf8(SECRET) }, ROOT);
+    await kms.CreateGrant({ KeyId: src.KeyId, GranteePrincipal: WORKER.principal, Operations: ['ReEncryptFrom'] }, ROOT);
+    await rejects(kms.ReEncrypt({ CiphertextBlob, DestinationKeyId: dst.KeyId }, WORKER), 'AccessDeniedException', /kms:ReEncryptTo/);
+    await kms.CreateGrant({ KeyId: dst.KeyId, GranteePrincipal: WORKER.principal, Operations: ['ReEncryptTo'] }, ROOT);
+    const out = await kms.ReEncrypt({ CiphertextBlob, DestinationKeyId: dst.KeyId }, WORKER);
+    assert.equal(out.KeyId, dst.Arn);
+    await rejects(kms.Decrypt({ CiphertextBlob: out.CiphertextBlob }, WORKER), 'AccessDeniedException', /kms:Decrypt/);
+  });
+
   it('kms:GrantIsForAWSResource is true only when an integrated service creates the grant', async () => {
     const policy = JSON.stringify({ Version: '2012-10-17', Statement: [
       { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT.principal }, Action: 'kms:*', Resource: '*' },
