@@ -13,6 +13,8 @@ import { inspectEnvelopeFile } from '../../extension/src/commands/inspect-file.j
 import { reencryptFiles } from '../../extension/src/commands/reencrypt-files.js';
 import { inspectFile } from '../../extension/src/file-crypto.js';
 import { lastUsedKeys } from '../../extension/src/key-choices.js';
+import { reportError } from '../../extension/src/error-report.js';
+import { openDefaultKms, rootCaller } from '@envelope/core';
 import { commandEnv, FakeUi, settingsFor } from './helpers/fake-ui.js';
 import { tempKeystore, type TempKeystore } from './helpers/temp-keystore.js';
 
@@ -154,6 +156,31 @@ describe('extension: file command handlers', () => {
     } finally {
       await ks.backend.api.EnableKey({ KeyId: 'alias/b' });
     }
+  });
+
+  it('AccessDeniedException keeps its explain reason (the deciding policy statement) and leaves no output', async () => {
+    const ui = new FakeUi();
+    const env = commandEnv(ui, ks.backend, () => settingsFor(ks.home, { deleteOriginalAfterEncrypt: true }));
+    const created = await ks.backend.api.CreateKey({ Description: 'deny decrypt' });
+    const keyId = created.KeyMetadata!.KeyId!;
+    const a = file('denied.txt', 'no access');
+    await encryptFiles(env, [a], { keyId, context: {} });
+    const root = 'arn:aws:iam::111122223333:root';
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Root', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'NoDecrypt', Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    });
+    const kms = openDefaultKms({ home: ks.home, region: 'us-east-1' });
+    await kms.PutKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: policy }, rootCaller(undefined, 'us-east-1'));
+    const err = await decryptFiles(env, [`${a}.enc`]).then(() => undefined, (e: unknown) => e);
+    const report = reportError(err, 'Decrypt');
+    assert.equal(report.name, 'AccessDeniedException');
+    assert.match(report.text, /^Decrypt failed: AccessDeniedException: .*kms:Decrypt.*"NoDecrypt"/);
+    assert.equal(existsSync(a), false);
+    noTempFiles();
   });
 
   it('Re-encrypt moves a file to another key with a fresh data key and the same context', async () => {
