@@ -6,15 +6,18 @@
  * HMAC (RFC 2104) through node:crypto. Private keys stay inside the Kms.
  */
 import {
-  constants, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync,
+  constants, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPair,
   privateDecrypt, privateEncrypt, publicDecrypt, publicEncrypt, timingSafeEqual,
   verify as nodeVerify, type KeyObject,
 } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { promisify } from 'node:util';
 import type { Random } from '../defaults.js';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
 import type { DataKeyPairSpec, KeySpec, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec } from './types.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 type HashName = 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'sha1';
 const HASH_LEN: Record<HashName, number> = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
@@ -34,13 +37,18 @@ const toU8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export interface KeyPairDer { privateKey: Uint8Array /* PKCS#8 DER */; publicKey: Uint8Array /* SPKI DER */ }
 
-/** RSA key pair through node:crypto (its CSPRNG: OpenSSL does not take an injected source). */
-export function generateRsa(bits: number): KeyPairDer {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
-  return {
-    privateKey: toU8(privateKey.export({ type: 'pkcs8', format: 'der' })),
-    publicKey: toU8(publicKey.export({ type: 'spki', format: 'der' })),
-  };
+/**
+ * RSA key pair through node:crypto (its CSPRNG: OpenSSL does not take an injected source),
+ * generated off the main thread: RSA 4096 takes seconds and must not stall a server.
+ */
+export async function generateRsa(bits: number): Promise<KeyPairDer> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
+    modulusLength: bits,
+    publicExponent: 0x10001,
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  return { privateKey: toU8(privateKey), publicKey: toU8(publicKey) };
 }
 
 /** A fresh ECC secret scalar from the injected random source. */
@@ -68,7 +76,7 @@ export function eccPrivatePkcs8(spec: EccSpec, secret: Uint8Array): Uint8Array {
 }
 
 /** GenerateDataKeyPair: a PKCS#8 private key and SPKI public key of the given spec. */
-export function generateDataKeyPair(spec: DataKeyPairSpec, random: Random): KeyPairDer {
+export async function generateDataKeyPair(spec: DataKeyPairSpec, random: Random): Promise<KeyPairDer> {
   if (spec.startsWith('RSA_')) return generateRsa(Number(spec.slice(4)));
   const secret = generateEccSecret(spec as EccSpec, random);
   try {

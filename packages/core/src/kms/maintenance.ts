@@ -14,7 +14,7 @@ import type { Sealer } from '../keystore/sealer.js';
 import { DAY_MS } from './constants.js';
 import { newVersionId } from './identifiers.js';
 import type { KeyRecord, KmsSection } from './key-record.js';
-import { generateMaterial, sealMaterial } from './material.js';
+import { generateMaterialSync, sealMaterial } from './material.js';
 import { relatedMultiRegionKeys } from './metadata.js';
 
 /** Whether any scheduled work is due at `now`. O(1): uses the cached `nextDueAt`. */
@@ -25,7 +25,7 @@ export function maintenanceDue(section: KmsSection | undefined, now: number): bo
 /** Adds one version to a key (and to its multi-Region replicas, which share material). */
 export function addVersion(section: KmsSection, key: KeyRecord, at: number, type: 'AUTOMATIC' | 'ON_DEMAND', random: Random, sealer: Sealer): void {
   const id = newVersionId(random);
-  const { material } = generateMaterial(key.keySpec, random);
+  const { material } = generateMaterialSync(key.keySpec, random);
   const sealed = sealMaterial(sealer, key.keyId, id, material);
   material.fill(0);
   for (const k of relatedMultiRegionKeys(section, key)) {

@@ -29,7 +29,7 @@ export const getOrCreateAwsManagedKeyOp: Operation<GetOrCreateAwsManagedKeyReque
       throw new ValidationException(`Service must be a lowercase service name, got ${JSON.stringify(req.Service)}`);
     }
   },
-  act(ctx, req) {
+  async act(ctx, req) {
     const account = ctx.caller.accountId;
     const aliasName = `alias/aws/${req.Service}`;
     const id = aliasKey(account, ctx.region, aliasName);
@@ -38,7 +38,7 @@ export const getOrCreateAwsManagedKeyOp: Operation<GetOrCreateAwsManagedKeyReque
       const rec = ctx.section.keys[keyArn(ctx.region, account, existing.targetKeyId)];
       if (rec) return { KeyMetadata: toKeyMetadata(ctx.section, rec) };
     }
-    const rec = createKeyRecord(ctx, {
+    const rec = await createKeyRecord(ctx, {
       accountId: account, region: ctx.region, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS',
       description: `Default key that protects my ${req.Service} resources when no other key is defined`,
       policy: awsManagedKeyPolicy(account, req.Service, ctx.region), tags: [], multiRegion: false,

@@ -21,12 +21,12 @@ function validate(req: GenerateDataKeyPairRequest): void {
   validateContext(req.EncryptionContext);
 }
 
-function generate(ctx: OpContext, req: GenerateDataKeyPairRequest): GenerateDataKeyPairResponse {
+async function generate(ctx: OpContext, req: GenerateDataKeyPairRequest): Promise<GenerateDataKeyPairResponse> {
   const key = keyOf(ctx);
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new InvalidKeyUsageException(`${key.arn} is not a symmetric encryption key; data key pairs need a SYMMETRIC_DEFAULT key.`);
   }
-  const pair = generateDataKeyPair(req.KeyPairSpec, ctx.random);
+  const pair = await generateDataKeyPair(req.KeyPairSpec, ctx.random);
   const { blob } = encryptUnder(ctx, key, pair.privateKey, req.EncryptionContext);
   return {
     PrivateKeyCiphertextBlob: blob,
@@ -50,8 +50,8 @@ export const generateDataKeyPairWithoutPlaintextOp: Operation<GenerateDataKeyPai
   mutates: false,
   validate,
   targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
-  act(ctx, req) {
-    const { PrivateKeyPlaintext, ...rest } = generate(ctx, req);
+  async act(ctx, req) {
+    const { PrivateKeyPlaintext, ...rest } = await generate(ctx, req);
     PrivateKeyPlaintext.fill(0);
     return rest;
   },

@@ -38,10 +38,10 @@ export const getParametersForImportOp: Operation<GetParametersForImportRequest, 
     requireEnum(req.WrappingKeySpec, 'WrappingKeySpec', ['RSA_2048', 'RSA_3072', 'RSA_4096'] as readonly WrappingKeySpec[]);
   },
   targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
-  act(ctx, req) {
+  async act(ctx, req) {
     const key = keyOf(ctx);
     requireExternal(key);
-    const pair = generateRsa(Number(req.WrappingKeySpec.slice(4)));
+    const pair = await generateRsa(Number(req.WrappingKeySpec.slice(4)));
     const token = ctx.random(32);
     const id = Buffer.from(token).toString('hex');
     const validTo = ctx.now + IMPORT_TOKEN_LIFETIME_MS;

@@ -76,7 +76,7 @@ export interface NewKeyOptions {
 }
 
 /** Builds and stores a new key record (with its first version unless the origin is EXTERNAL). */
-export function createKeyRecord(ctx: OpContext, o: NewKeyOptions): KeyRecord {
+export async function createKeyRecord(ctx: OpContext, o: NewKeyOptions): Promise<KeyRecord> {
   const keyId = newKeyId(ctx.random, o.multiRegion);
   const arn = keyArn(o.region, o.accountId, keyId);
   const rec: KeyRecord = {
@@ -90,7 +90,7 @@ export function createKeyRecord(ctx: OpContext, o: NewKeyOptions): KeyRecord {
   if (o.awsService) rec.awsService = o.awsService;
   if (o.origin === 'AWS_KMS') {
     const versionId = newVersionId(ctx.random);
-    const { material, publicKey } = generateMaterial(o.keySpec, ctx.random);
+    const { material, publicKey } = await generateMaterial(o.keySpec, ctx.random);
     rec.versions.push({ id: versionId, createdAt: ctx.now, sealed: sealMaterial(ctx.sealer, keyId, versionId, material) });
     material.fill(0);
     if (publicKey) rec.publicKey = publicKey;
@@ -107,7 +107,7 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
       throw new ValidationException('KeySpec and CustomerMasterKeySpec must not differ; use KeySpec');
     }
   },
-  act(ctx, req) {
+  async act(ctx, req) {
     const keySpec = requireEnum(req.KeySpec ?? req.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT', 'KeySpec', KEY_SPECS);
     // AWS: KeyUsage defaults to ENCRYPT_DECRYPT and is required for every spec that cannot encrypt.
     const keyUsage = (req.KeyUsage ?? 'ENCRYPT_DECRYPT') as KeyUsage;
@@ -116,7 +116,7 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
     if (origin === 'EXTERNAL' && keyFamily(keySpec) !== 'symmetric') {
       throw new UnsupportedOperationException(`Imported key material is supported here for SYMMETRIC_DEFAULT keys only, not ${keySpec}`);
     }
-    const rec = createKeyRecord(ctx, {
+    const rec = await createKeyRecord(ctx, {
       accountId: ctx.caller.accountId,
       region: ctx.region,
       keySpec, keyUsage, origin,
