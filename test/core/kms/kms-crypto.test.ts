@@ -97,6 +97,12 @@ describe('kms: cryptographic operations', function () {
     const sig = nodeSign('sha256', Buffer.from('m'), priv);
     assert.ok(nodeVerify('sha256', Buffer.from('m'), pub, sig));
     assert.deepEqual((await kms.Decrypt({ CiphertextBlob: p.PrivateKeyCiphertextBlob })).Plaintext, p.PrivateKeyPlaintext);
+    const rsa = await kms.GenerateDataKeyPair({ KeyId: sym, KeyPairSpec: 'RSA_2048', EncryptionContext: { pair: 'rsa' } });
+    const rsaPriv = createPrivateKey({ key: Buffer.from(rsa.PrivateKeyPlaintext), format: 'der', type: 'pkcs8' });
+    assert.equal(rsaPriv.asymmetricKeyDetails?.modulusLength, 2048);
+    const rsaSig = nodeSign('sha256', Buffer.from('m'), rsaPriv);
+    assert.ok(nodeVerify('sha256', Buffer.from('m'), createPublicKey({ key: Buffer.from(rsa.PublicKey), format: 'der', type: 'spki' }), rsaSig));
+    await rejectsWith(kms.Decrypt({ CiphertextBlob: rsa.PrivateKeyCiphertextBlob }), 'InvalidCiphertextException');
     const w = await kms.GenerateDataKeyPairWithoutPlaintext({ KeyId: sym, KeyPairSpec: 'ECC_SECG_P256K1' });
     assert.ok(!('PrivateKeyPlaintext' in w));
     assert.equal(createPublicKey({ key: Buffer.from(w.PublicKey), format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve, 'secp256k1');
