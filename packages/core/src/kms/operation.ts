@@ -63,3 +63,8 @@ export function keyOf(ctx: OpContext, role: TargetRole = 'target'): KeyRecord {
   if (!k) throw new Error(`internal: ${role} key was not resolved`);
   return k;
 }
+
+/** `targets` of the many operations whose key is the request's KeyId. */
+export function keyIdTarget(req: { KeyId: string }): KeyTarget[] {
+  return [{ role: 'target', ref: req.KeyId, field: 'KeyId' }];
+}

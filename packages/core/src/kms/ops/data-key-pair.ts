@@ -4,7 +4,7 @@
  */
 import { InvalidKeyUsageException } from '../../errors.js';
 import { generateDataKeyPair } from '../asymmetric.js';
-import { keyOf, type OpContext, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type OpContext, type Operation } from '../operation.js';
 import type {
   DataKeyPairSpec, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse, GenerateDataKeyPairWithoutPlaintextResponse,
 } from '../types.js';
@@ -41,7 +41,7 @@ export const generateDataKeyPairOp: Operation<GenerateDataKeyPairRequest, Genera
   name: 'GenerateDataKeyPair',
   mutates: false,
   validate,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act: generate,
 };
 
@@ -49,7 +49,7 @@ export const generateDataKeyPairWithoutPlaintextOp: Operation<GenerateDataKeyPai
   name: 'GenerateDataKeyPairWithoutPlaintext',
   mutates: false,
   validate,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   async act(ctx, req) {
     const { PrivateKeyPlaintext, ...rest } = await generate(ctx, req);
     PrivateKeyPlaintext.fill(0);

@@ -15,7 +15,7 @@ import { generateRsa, oaepHash, rsaOaepDecrypt } from '../asymmetric.js';
 import { newVersionId } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
 import { sealMaterial } from '../material.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type {
   AlgorithmSpec, GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
   ImportKeyMaterialResponse, KeyIdRequest, WrappingKeySpec,
@@ -37,7 +37,7 @@ export const getParametersForImportOp: Operation<GetParametersForImportRequest, 
     requireEnum(req.WrappingAlgorithm, 'WrappingAlgorithm', ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] as readonly AlgorithmSpec[]);
     requireEnum(req.WrappingKeySpec, 'WrappingKeySpec', ['RSA_2048', 'RSA_3072', 'RSA_4096'] as readonly WrappingKeySpec[]);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   async act(ctx, req) {
     const key = keyOf(ctx);
     requireExternal(key);
@@ -70,7 +70,7 @@ export const importKeyMaterialOp: Operation<ImportKeyMaterialRequest, ImportKeyM
     if (model === 'KEY_MATERIAL_EXPIRES' && !req.ValidTo) throw new ValidationException('ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES');
     if (model === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && req.ValidTo) throw new ValidationException('ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     requireExternal(key);
@@ -117,7 +117,7 @@ export const importKeyMaterialOp: Operation<ImportKeyMaterialRequest, ImportKeyM
 export const deleteImportedKeyMaterialOp: Operation<KeyIdRequest, Record<string, never>> = {
   name: 'DeleteImportedKeyMaterial',
   mutates: true,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
     requireExternal(key);

@@ -2,7 +2,7 @@
 import { InvalidKeyUsageException } from '../../errors.js';
 import { ecdh, type EccSpec } from '../asymmetric.js';
 import { currentMaterial } from '../material.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type { DeriveSharedSecretRequest, DeriveSharedSecretResponse } from '../types.js';
 import { requireBytes, requireEnum, requireString } from './validate.js';
 
@@ -14,7 +14,7 @@ export const deriveSharedSecretOp: Operation<DeriveSharedSecretRequest, DeriveSh
     requireEnum(req.KeyAgreementAlgorithm, 'KeyAgreementAlgorithm', ['ECDH'] as const);
     requireBytes(req.PublicKey, 'PublicKey', 1, 8192);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     if (key.keyUsage !== 'KEY_AGREEMENT') {

@@ -8,7 +8,7 @@ import type { KeyRecord } from '../key-record.js';
 import { KEY_SPECS, validateSpecUsage, keyFamily } from '../key-specs.js';
 import { generateMaterial, sealMaterial } from '../material.js';
 import { toKeyMetadata } from '../metadata.js';
-import { keyOf, type OpContext, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type OpContext, type Operation } from '../operation.js';
 import type {
   CreateKeyRequest, CreateKeyResponse, DescribeKeyRequest, DescribeKeyResponse, KeySpec, KeyUsage,
   ListKeysRequest, ListKeysResponse, Tag, UpdateKeyDescriptionRequest,
@@ -135,7 +135,7 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
 export const describeKeyOp: Operation<DescribeKeyRequest, DescribeKeyResponse> = {
   name: 'DescribeKey',
   mutates: false,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act: (ctx) => ({ KeyMetadata: toKeyMetadata(ctx.section, keyOf(ctx)) }),
 };
 
@@ -158,7 +158,7 @@ export const updateKeyDescriptionOp: Operation<UpdateKeyDescriptionRequest, Reco
     requireString(req.KeyId, 'KeyId');
     validateDescription(req.Description);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     keyOf(ctx).description = req.Description;
     return {};

@@ -6,16 +6,15 @@
 import { UnsupportedOperationException } from '../../errors.js';
 import { DAY_MS, DEFAULT_PENDING_WINDOW_DAYS, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS } from '../constants.js';
 import { relatedMultiRegionKeys } from '../metadata.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type { KeyIdRequest, KeyIdResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse } from '../types.js';
 import { optionalInt } from './validate.js';
 
-const target = (req: KeyIdRequest) => [{ role: 'target' as const, ref: req.KeyId, field: 'KeyId' }];
 
 export const enableKeyOp: Operation<KeyIdRequest, Record<string, never>> = {
   name: 'EnableKey',
   mutates: true,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx) {
     keyOf(ctx).state = 'Enabled';
     return {};
@@ -25,7 +24,7 @@ export const enableKeyOp: Operation<KeyIdRequest, Record<string, never>> = {
 export const disableKeyOp: Operation<KeyIdRequest, Record<string, never>> = {
   name: 'DisableKey',
   mutates: true,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx) {
     keyOf(ctx).state = 'Disabled';
     return {};
@@ -38,7 +37,7 @@ export const scheduleKeyDeletionOp: Operation<ScheduleKeyDeletionRequest, Schedu
   validate(req) {
     optionalInt(req.PendingWindowInDays, 'PendingWindowInDays', MIN_PENDING_WINDOW_DAYS, MAX_PENDING_WINDOW_DAYS);
   },
-  targets: target,
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     if (key.keyManager === 'AWS') throw new UnsupportedOperationException(`${key.arn} is an AWS managed key and cannot be deleted`);
@@ -56,7 +55,7 @@ export const scheduleKeyDeletionOp: Operation<ScheduleKeyDeletionRequest, Schedu
 export const cancelKeyDeletionOp: Operation<KeyIdRequest, KeyIdResponse> = {
   name: 'CancelKeyDeletion',
   mutates: true,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
     key.state = 'Disabled';

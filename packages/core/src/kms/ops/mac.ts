@@ -4,7 +4,7 @@ import { constantTimeEqual, hmac } from '../asymmetric.js';
 import type { KeyRecord } from '../key-record.js';
 import { macAlgorithms } from '../key-specs.js';
 import { currentMaterial } from '../material.js';
-import { keyOf, type Operation, type OpContext } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation, type OpContext } from '../operation.js';
 import type { GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse } from '../types.js';
 import { requireBytes, requireString } from './validate.js';
 
@@ -33,7 +33,7 @@ export const generateMacOp: Operation<GenerateMacRequest, GenerateMacResponse> =
   name: 'GenerateMac',
   mutates: false,
   validate,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     return { KeyId: key.arn, Mac: macOf(ctx, key, req), MacAlgorithm: req.MacAlgorithm };
@@ -47,7 +47,7 @@ export const verifyMacOp: Operation<VerifyMacRequest, VerifyMacResponse> = {
     validate(req);
     requireBytes(req.Mac, 'Mac', 1, 6144);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     if (!constantTimeEqual(macOf(ctx, key, req), req.Mac)) throw new KMSInvalidMacException('The MAC verification failed.');

@@ -7,7 +7,7 @@ import { AlreadyExistsException, NotFoundException, UnsupportedOperationExceptio
 import { keyArn } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
 import { relatedMultiRegionKeys, toKeyMetadata } from '../metadata.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type { ReplicateKeyRequest, ReplicateKeyResponse, UpdatePrimaryRegionRequest } from '../types.js';
 import { defaultKeyPolicy, validateDescription, validatePolicy, validateTags } from './keys.js';
 
@@ -33,7 +33,7 @@ export const replicateKeyOp: Operation<ReplicateKeyRequest, ReplicateKeyResponse
     validateTags(req.Tags);
     if (req.Policy !== undefined) validatePolicy(req.Policy);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     requireMultiRegion(key, 'ReplicateKey');
@@ -72,7 +72,7 @@ export const updatePrimaryRegionOp: Operation<UpdatePrimaryRegionRequest, Record
   validate(req) {
     requireRegion(req.PrimaryRegion, 'PrimaryRegion');
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     requireMultiRegion(key, 'UpdatePrimaryRegion');

@@ -9,7 +9,7 @@ import { DAY_MS, DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROT
 import type { KeyRecord } from '../key-record.js';
 import { addVersion } from '../maintenance.js';
 import { relatedMultiRegionKeys } from '../metadata.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type {
   EnableKeyRotationRequest, GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse, ListKeyRotationsRequest,
   ListKeyRotationsResponse, RotationsListEntry,
@@ -38,7 +38,6 @@ function syncReplicas(section: Parameters<typeof relatedMultiRegionKeys>[0], key
   for (const k of relatedMultiRegionKeys(section, key)) if (k !== key) k.rotation = { ...key.rotation };
 }
 
-const target = (req: KeyIdRequest) => [{ role: 'target' as const, ref: req.KeyId, field: 'KeyId' }];
 
 export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<string, never>> = {
   name: 'EnableKeyRotation',
@@ -46,7 +45,7 @@ export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<str
   validate(req) {
     optionalInt(req.RotationPeriodInDays, 'RotationPeriodInDays', MIN_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS);
   },
-  targets: target,
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     requireRotatable(key, 'EnableKeyRotation');
@@ -61,7 +60,7 @@ export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<str
 export const disableKeyRotationOp: Operation<KeyIdRequest, Record<string, never>> = {
   name: 'DisableKeyRotation',
   mutates: true,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
     requireRotatable(key, 'DisableKeyRotation');
@@ -74,7 +73,7 @@ export const disableKeyRotationOp: Operation<KeyIdRequest, Record<string, never>
 export const getKeyRotationStatusOp: Operation<KeyIdRequest, GetKeyRotationStatusResponse> = {
   name: 'GetKeyRotationStatus',
   mutates: false,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
     if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {
@@ -92,7 +91,7 @@ export const getKeyRotationStatusOp: Operation<KeyIdRequest, GetKeyRotationStatu
 export const rotateKeyOnDemandOp: Operation<KeyIdRequest, KeyIdResponse> = {
   name: 'RotateKeyOnDemand',
   mutates: true,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
     requireRotatable(key, 'RotateKeyOnDemand');
@@ -109,7 +108,7 @@ export const rotateKeyOnDemandOp: Operation<KeyIdRequest, KeyIdResponse> = {
 export const listKeyRotationsOp: Operation<ListKeyRotationsRequest, ListKeyRotationsResponse> = {
   name: 'ListKeyRotations',
   mutates: false,
-  targets: target,
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {

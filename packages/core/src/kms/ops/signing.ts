@@ -8,7 +8,7 @@ import { eccSign, eccVerify, rsaSign, rsaVerify, type EccSpec } from '../asymmet
 import type { KeyRecord } from '../key-record.js';
 import { encryptionAlgorithms, keyAgreementAlgorithms, keyFamily, signingAlgorithms } from '../key-specs.js';
 import { currentMaterial } from '../material.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation, type OpContext } from '../operation.js';
 import type {
   GetPublicKeyRequest, GetPublicKeyResponse, MessageType, SignRequest, SignResponse, SigningAlgorithmSpec, VerifyRequest, VerifyResponse,
 } from '../types.js';
@@ -30,25 +30,30 @@ function validate(req: SignRequest): MessageType {
   return requireEnum(req.MessageType ?? 'RAW', 'MessageType', ['RAW', 'DIGEST'] as const);
 }
 
+/** Runs `fn` with the unsealed signing material of a checked key, wiping it afterwards. */
+function withSigningKey<T>(ctx: OpContext, req: SignRequest, fn: (key: KeyRecord, material: Uint8Array, type: MessageType) => T): T {
+  const key = keyOf(ctx);
+  checkSigningKey(key, req.SigningAlgorithm);
+  const { material } = currentMaterial(ctx.sealer, key);
+  try {
+    return fn(key, material, req.MessageType ?? 'RAW');
+  } finally {
+    material.fill(0);
+  }
+}
+
 export const signOp: Operation<SignRequest, SignResponse> = {
   name: 'Sign',
   mutates: false,
   validate,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
-  act(ctx, req) {
-    const key = keyOf(ctx);
-    checkSigningKey(key, req.SigningAlgorithm);
-    const type = req.MessageType ?? 'RAW';
-    const { material } = currentMaterial(ctx.sealer, key);
-    try {
-      const sig = keyFamily(key.keySpec) === 'rsa'
-        ? rsaSign(material, req.SigningAlgorithm, req.Message, type, ctx.random)
-        : eccSign(key.keySpec as EccSpec, material, req.SigningAlgorithm, req.Message, type);
-      return { KeyId: key.arn, Signature: sig, SigningAlgorithm: req.SigningAlgorithm };
-    } finally {
-      material.fill(0);
-    }
-  },
+  targets: keyIdTarget,
+  act: (ctx, req) => withSigningKey(ctx, req, (key, material, type) => ({
+    KeyId: key.arn,
+    Signature: keyFamily(key.keySpec) === 'rsa'
+      ? rsaSign(material, req.SigningAlgorithm, req.Message, type, ctx.random)
+      : eccSign(key.keySpec as EccSpec, material, req.SigningAlgorithm, req.Message, type),
+    SigningAlgorithm: req.SigningAlgorithm,
+  })),
 };
 
 export const verifyOp: Operation<VerifyRequest, VerifyResponse> = {
@@ -58,30 +63,21 @@ export const verifyOp: Operation<VerifyRequest, VerifyResponse> = {
     validate(req);
     requireBytes(req.Signature, 'Signature', 1, 6144);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
-  act(ctx, req) {
-    const key = keyOf(ctx);
-    checkSigningKey(key, req.SigningAlgorithm);
-    const type = req.MessageType ?? 'RAW';
-    const { material } = currentMaterial(ctx.sealer, key);
-    let ok: boolean;
-    try {
-      ok = keyFamily(key.keySpec) === 'rsa'
-        ? rsaVerify(material, req.SigningAlgorithm, req.Message, type, req.Signature)
-        : eccVerify(key.keySpec as EccSpec, material, req.SigningAlgorithm, req.Message, type, req.Signature);
-    } finally {
-      material.fill(0);
-    }
+  targets: keyIdTarget,
+  act: (ctx, req) => withSigningKey(ctx, req, (key, material, type) => {
+    const ok = keyFamily(key.keySpec) === 'rsa'
+      ? rsaVerify(material, req.SigningAlgorithm, req.Message, type, req.Signature)
+      : eccVerify(key.keySpec as EccSpec, material, req.SigningAlgorithm, req.Message, type, req.Signature);
     // AWS answers an invalid signature with an error, not SignatureValid=false.
     if (!ok) throw new KMSInvalidSignatureException('The signature verification failed.');
     return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: req.SigningAlgorithm };
-  },
+  }),
 };
 
 export const getPublicKeyOp: Operation<GetPublicKeyRequest, GetPublicKeyResponse> = {
   name: 'GetPublicKey',
   mutates: false,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
     if (!key.publicKey) {

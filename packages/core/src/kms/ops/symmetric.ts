@@ -12,7 +12,7 @@ import { openBlob, parseBlobHeader, sealBlob } from '../ciphertext-blob.js';
 import { keyArn } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
 import { currentMaterial, unsealVersion } from '../material.js';
-import { keyOf, type KeyTarget, type OpContext, type Operation, type ResolveEnv } from '../operation.js';
+import { keyIdTarget, keyOf, type KeyTarget, type OpContext, type Operation, type ResolveEnv } from '../operation.js';
 import type {
   DecryptRequest, DecryptResponse, EncryptionAlgorithmSpec, EncryptionContext, EncryptRequest, EncryptResponse,
   GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextResponse, ReEncryptRequest, ReEncryptResponse,
@@ -101,7 +101,7 @@ export const encryptOp: Operation<EncryptRequest, EncryptResponse> = {
     requireBytes(req.Plaintext, 'Plaintext', 1, MAX_PLAINTEXT_BYTES);
     validateContext(req.EncryptionContext);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     const r = encryptUnder(ctx, key, req.Plaintext, req.EncryptionContext, req.EncryptionAlgorithm);
@@ -186,7 +186,7 @@ export const generateDataKeyOp: Operation<GenerateDataKeyRequest, GenerateDataKe
   name: 'GenerateDataKey',
   mutates: false,
   validate: dataKeyValidate,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act: generateDataKey,
 };
 
@@ -194,7 +194,7 @@ export const generateDataKeyWithoutPlaintextOp: Operation<GenerateDataKeyRequest
   name: 'GenerateDataKeyWithoutPlaintext',
   mutates: false,
   validate: dataKeyValidate,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const { Plaintext, ...rest } = generateDataKey(ctx, req);
     Plaintext.fill(0);

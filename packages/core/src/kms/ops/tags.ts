@@ -1,7 +1,7 @@
 /** TagResource, UntagResource, ListResourceTags (AWS KMS API Reference; "Tagging keys"). */
 import { TagException } from '../../errors.js';
 import { MAX_TAGS } from '../constants.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type { ListResourceTagsRequest, ListResourceTagsResponse, TagResourceRequest, UntagResourceRequest } from '../types.js';
 import { validateTags } from './keys.js';
 import { paginate } from './validate.js';
@@ -12,7 +12,7 @@ export const tagResourceOp: Operation<TagResourceRequest, Record<string, never>>
   validate(req) {
     validateTags(req.Tags);
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     const tags = new Map(key.tags.map((t) => [t.TagKey, t.TagValue]));
@@ -29,7 +29,7 @@ export const untagResourceOp: Operation<UntagResourceRequest, Record<string, nev
   validate(req) {
     if (!Array.isArray(req.TagKeys)) throw new TagException('TagKeys must be a list of strings');
   },
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
     const drop = new Set(req.TagKeys);
@@ -41,7 +41,7 @@ export const untagResourceOp: Operation<UntagResourceRequest, Record<string, nev
 export const listResourceTagsOp: Operation<ListResourceTagsRequest, ListResourceTagsResponse> = {
   name: 'ListResourceTags',
   mutates: false,
-  targets: (req) => [{ role: 'target', ref: req.KeyId, field: 'KeyId' }],
+  targets: keyIdTarget,
   act(ctx, req) {
     const sorted = keyOf(ctx).tags.map((t) => ({ ...t })).sort((a, b) => (a.TagKey < b.TagKey ? -1 : a.TagKey > b.TagKey ? 1 : 0));
     const { page, ...rest } = paginate(sorted, req.Limit, req.Marker, 50);
