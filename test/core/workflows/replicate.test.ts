@@ -68,6 +68,15 @@ describe('workflows: replicate', () => {
     assert.equal(await read('readme.txt'), 'changed');
   });
 
+  it('a rerun after a killed run removes its temp files and finishes the rest', async () => {
+    // What a SIGKILL mid-object leaves: a hidden temp file of a dead writer, no journal line.
+    await mkdir(join(to, 'logs'), { recursive: true });
+    await writeFile(join(to, 'logs', '.a.log.999999999.1.partial'), 'half an object');
+    const r = await replicate(w.wf, { caller: me, region: EAST, from, to, keyId: dst });
+    assert.deepEqual(r.replicated, ['logs/a.log', 'logs/b.log', 'readme.txt']);
+    assert.deepEqual((await readdir(join(to, 'logs'))).sort(), ['a.log', 'b.log']);
+  });
+
   it('reports every missing permission before any object moves', async () => {
     await w.kms.DisableKey({ KeyId: src }, me);
     const other = root('333333333333');

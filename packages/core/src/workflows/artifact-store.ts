@@ -20,7 +20,7 @@ import { fileSource } from '../stream/file-source.js';
 import type { RandomAccessSource } from '../stream/random-access.js';
 import { AlreadyExistsException, NotFoundException, ValidationException } from '../errors.js';
 import type { ArtifactScope, ImageMeta, SnapshotMeta } from './artifact-types.js';
-import { fsyncPath, writeJsonAtomic } from './atomic-file.js';
+import { fsyncPath, isProcessAlive, writeJsonAtomic } from './atomic-file.js';
 import { assertAccountId, assertArtifactId, assertRegion, newArtifactId } from './ids.js';
 
 const META = 'meta.json';
@@ -322,16 +322,7 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 async function sweepStaging(staging: string): Promise<void> {
   for (const name of await readdirOrEmpty(staging)) {
     const pid = Number(name.slice(name.lastIndexOf('.') + 1));
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
     await rm(join(staging, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

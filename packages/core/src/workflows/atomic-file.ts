@@ -16,6 +16,23 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${counter}.partial`);
 }
 
+/** True while process `pid` exists (a temp or staging name carries its writer's pid). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in a name made by `tempPathFor`, or undefined. */
+export function tempWriterPid(name: string): number | undefined {
+  const m = /^\..+\.(\d+)\.\d+\.partial$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** fsync a file (its data) or a directory (so a rename inside it is durable). */
 export async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');

@@ -29,7 +29,7 @@ import { AWS_KMS_PROVIDER_ID } from '../keyrings/aws-kms-keyring.js';
 import { fileSource } from '../stream/file-source.js';
 import { createDecryptStream, createEncryptStream } from '../stream/node-streams.js';
 import { readHeader } from '../stream/random-access.js';
-import { publishFile, tempPathFor } from './atomic-file.js';
+import { isProcessAlive, publishFile, tempPathFor, tempWriterPid } from './atomic-file.js';
 import { findMissing, MissingPermissionsException, type RequiredPermission } from './preflight.js';
 import { JOURNAL_FILE, objectFingerprint, ReplicationJournal } from './replication-journal.js';
 import { replicationViaService } from './via-service.js';
@@ -85,6 +85,18 @@ async function listObjects(root: string, dir = root): Promise<SourceObject[]> {
   return out;
 }
 
+/** Removes temp files left under `dir` by a replication that was killed (their writer is gone). */
+async function sweepPartials(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await sweepPartials(path);
+    else {
+      const pid = tempWriterPid(entry.name);
+      if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) await rm(path, { force: true });
+    }
+  }
+}
+
 async function classify(path: string): Promise<Kind> {
   const source = await fileSource(path);
   let edks: readonly EncryptedDataKey[];
@@ -121,6 +133,7 @@ export async function replicate(ctx: WorkflowContext, input: ReplicateInput): Pr
   }
 
   await mkdir(to, { recursive: true });
+  await sweepPartials(to);
   const journal = await ReplicationJournal.open(join(to, JOURNAL_FILE));
   try {
     const objects = await listObjects(from);
