@@ -8,13 +8,13 @@ import { DryRunOperationException, KMSInternalException, KmsError, ValidationExc
 import { Keystore, section, type KeystoreState } from '../keystore/keystore.js';
 import { rootCaller, type CallContext } from './call-context.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './constants.js';
-import { accessDenied, type AuditSink, type AuthorizationRequest, type Authorizer, type AuthorizationResource } from './hooks.js';
+import { accessDenied, type AuditSink, type AuthorizationRequest, type Authorizer } from './hooks.js';
 import { emptyKmsSection, KMS_SECTION, type KeyRecord, type KmsSection } from './key-record.js';
 import { keyStateError } from './key-states.js';
 import { applyMaintenance, computeNextDue, maintenanceDue } from './maintenance.js';
 import type { Operation, OpContext, TargetRole } from './operation.js';
 import { redactRequest, responseIds } from './redact.js';
-import { aliasesOf, resolveKey } from './resolve.js';
+import { authorizationResource, resolveKey } from './resolve.js';
 import * as t from './types.js';
 import { createKeyOp, describeKeyOp, listKeysOp, updateKeyDescriptionOp } from './ops/keys.js';
 import { cancelKeyDeletionOp, disableKeyOp, enableKeyOp, scheduleKeyDeletionOp } from './ops/lifecycle.js';
@@ -110,7 +110,7 @@ export class Kms {
             caller,
             action: target.action ?? op.action ?? `kms:${op.name}`,
             operation: op.name,
-            resource: this.resourceOf(kms, key),
+            resource: authorizationResource(kms, key),
             resourceRole: target.role,
             region,
             conditions: alias ? { ...baseConditions, RequestAlias: alias } : baseConditions,
@@ -157,15 +157,6 @@ export class Kms {
   private async authorize(req: AuthorizationRequest): Promise<void> {
     const decision = await this.authorizer.authorize(req);
     if (!decision.allowed) throw accessDenied(req, decision);
-  }
-
-  private resourceOf(kms: KmsSection, key: KeyRecord): AuthorizationResource {
-    return {
-      arn: key.arn, keyId: key.keyId, accountId: key.accountId, region: key.region, keySpec: key.keySpec,
-      keyUsage: key.keyUsage, keyState: key.state, origin: key.origin, keyManager: key.keyManager,
-      multiRegion: key.multiRegion, aliases: aliasesOf(kms, key), policy: key.policy,
-      tags: Object.fromEntries(key.tags.map((tg) => [tg.TagKey, tg.TagValue])),
-    };
   }
 
   private conditionsOf<Req, Res>(op: Operation<Req, Res>, req: Req, caller: CallContext): AuthorizationRequest['conditions'] {

@@ -7,6 +7,7 @@ import { NotFoundException } from '../errors.js';
 import { aliasArn, keyArn, parseKeyRef } from './identifiers.js';
 import { aliasKey, type KeyRecord, type KmsSection } from './key-record.js';
 import type { ResolveEnv } from './operation.js';
+import type { AuthorizationResource } from './hooks.js';
 
 export interface Resolved {
   readonly key: KeyRecord;
@@ -49,4 +50,14 @@ export function aliasesOf(section: KmsSection, key: KeyRecord): string[] {
     if (a.accountId === key.accountId && a.region === key.region && a.targetKeyId === key.keyId) out.push(a.name);
   }
   return out;
+}
+
+/** What the Authorizer sees of a key (the door's view; reuse it to evaluate access the same way). */
+export function authorizationResource(section: KmsSection, key: KeyRecord): AuthorizationResource {
+  return {
+    arn: key.arn, keyId: key.keyId, accountId: key.accountId, region: key.region, keySpec: key.keySpec,
+    keyUsage: key.keyUsage, keyState: key.state, origin: key.origin, keyManager: key.keyManager,
+    multiRegion: key.multiRegion, aliases: aliasesOf(section, key), policy: key.policy,
+    tags: Object.fromEntries(key.tags.map((t) => [t.TagKey, t.TagValue])),
+  };
 }
