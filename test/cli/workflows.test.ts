@@ -81,6 +81,13 @@ describe('envelope snapshot / image / replicate', function () {
     assert.match(again.out, /^replicated: 0\nalready done \(journal\): 2\n/);
     await ok(asA('decrypt', join('bucket-b', 'k.env'), '-o', 'k.out'), opts());
     assert.equal(await readFile(join(home, 'k.out'), 'utf8'), 'x');
+    // Bucket-like locations live under <home>/buckets.
+    const s3 = await ok(asA('replicate', '--from', 'bucket-b', '--to', 's3://replica-bucket/2026/logs', '--key', 'alias/a-disks'), opts());
+    assert.match(s3.out, /^replicated: 1\n/);
+    assert.deepEqual(await readdir(join(home, 'buckets', 'replica-bucket', '2026', 'logs')), ['.envelope-replication.journal', 'k.env']);
+    const bad = await cli(asA('replicate', '--from', 'bucket-b', '--to', 's3://Bad_Bucket', '--key', 'alias/a-disks'), opts());
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /not a valid bucket name/);
   });
 
   it('a copy killed with SIGKILL half-way leaves nothing visible, and the rerun works', async function () {

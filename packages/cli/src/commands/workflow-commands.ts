@@ -98,8 +98,8 @@ export function registerWorkflowCommands(program: Command, sub: Sub, bind: Bind)
     .action(bind((ctx, id: string, o: Opts) => image.imageCopy(ctx, id, o as never)));
 
   sub(program, 'replicate', 'replicate objects to another directory under a destination key; resumable')
-    .requiredOption('--from <dir>')
-    .requiredOption('--to <dir>')
+    .requiredOption('--from <dir|s3://bucket/prefix>', 'a directory, or a bucket-like prefix under <home>/buckets')
+    .requiredOption('--to <dir|s3://bucket/prefix>')
     .requiredOption('-k, --key <key>', 'destination key in --region')
     .option('--concurrency <n>')
     .action(bind((ctx, o: Opts) => replicateCommand(ctx, o as never)));

@@ -13,6 +13,8 @@ export interface OpenedWorkflow {
   readonly wf: WorkflowContext;
   readonly caller: CallContext;
   readonly region: string;
+  /** The keystore home (bucket-like locations live under <home>/buckets). */
+  readonly home: string;
 }
 
 /** Opens the workflow context; `store` overrides the artifact directory. */
@@ -25,7 +27,7 @@ export async function openWorkflow(ctx: CliContext, store?: string): Promise<Ope
     clock: ctx.clock,
     random: ctx.random,
   };
-  return { wf, caller: { ...services.caller, region: services.region }, region: services.region };
+  return { wf, caller: { ...services.caller, region: services.region }, region: services.region, home: services.home };
 }
 
 const ZEROS = new Uint8Array(1 << 20);
