@@ -215,6 +215,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   sub(iamCmd, 'create-access-key', 'CreateAccessKey (for envelope serve and the AWS SDKs)')
     .requiredOption('--user <name>')
     .option('--account <id>')
+    .option('--shell', 'print export AWS_ACCESS_KEY_ID=… lines for eval')
     .action(bind((ctx, o: Record<string, unknown>) => iam.iamCreateAccessKey(ctx, o as { user: string })));
   sub(iamCmd, 'list', 'list users, roles and access keys')
     .option('--account <id>')

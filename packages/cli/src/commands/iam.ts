@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { readValueArg } from '../util/value-arg.js';
 import { renderTable } from '../util/render.js';
 import type { Services } from '../services.js';
+import { writeText } from '../io.js';
 
 /** Registers `account` (12 digits) in the local IAM when it is not known yet. */
 async function ensureAccount(services: Services, account: string | undefined): Promise<{ AccountId?: string }> {
@@ -55,10 +56,18 @@ export async function iamPutPolicy(ctx: CliContext, args: PutPolicyArgs): Promis
   await ctx.print({ PolicyName: args.name, ...(args.user ? { UserName: args.user } : { RoleName: args.role }) }, `put policy ${args.name} on ${args.user ? `user ${args.user}` : `role ${args.role}`}`);
 }
 
-export async function iamCreateAccessKey(ctx: CliContext, args: { user: string; account?: string }): Promise<void> {
+export async function iamCreateAccessKey(ctx: CliContext, args: { user: string; account?: string; shell?: boolean }): Promise<void> {
   const services = await ctx.open();
   const target = await ensureAccount(services, args.account);
   const res = await services.iam.CreateAccessKey({ UserName: args.user, ...target });
+  if (args.shell === true && !ctx.opts.json) {
+    // For `eval "$(envelope iam create-access-key --user dev --shell)"`: the variables every AWS SDK reads.
+    await writeText(
+      ctx.io.stdout,
+      `export AWS_ACCESS_KEY_ID=${res.AccessKey.AccessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${res.AccessKey.SecretAccessKey}\nexport AWS_REGION=${services.region}\n`,
+    );
+    return;
+  }
   await ctx.print(
     res,
     [
