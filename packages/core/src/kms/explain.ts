@@ -10,9 +10,8 @@ import { tryParsePrincipal } from '../policy/principal.js';
 import { expandPrincipal } from '../iam/iam-state.js';
 import type { CallContext } from './call-context.js';
 import { emptyKmsSection, KMS_SECTION, type KmsSection } from './key-record.js';
-import type { AuthorizationResource } from './hooks.js';
 import { PolicyAuthorizer } from './policy-authorizer.js';
-import { aliasesOf, resolveKey } from './resolve.js';
+import { authorizationResource, resolveKey } from './resolve.js';
 import type { Kms } from './kms.js';
 
 export interface ExplainRequest {
@@ -65,12 +64,7 @@ export function explainAccess(kms: Kms, req: ExplainRequest): ExplainResponse {
   }
   const section = (kms.store.read().sections[KMS_SECTION] as KmsSection | undefined) ?? emptyKmsSection();
   const { key, alias } = resolveKey(section, req.KeyId, { caller, region }, 'KeyId');
-  const resource: AuthorizationResource = {
-    arn: key.arn, keyId: key.keyId, accountId: key.accountId, region: key.region, keySpec: key.keySpec,
-    keyUsage: key.keyUsage, keyState: key.state, origin: key.origin, keyManager: key.keyManager,
-    multiRegion: key.multiRegion, aliases: aliasesOf(section, key), policy: key.policy,
-    tags: Object.fromEntries(key.tags.map((t) => [t.TagKey, t.TagValue])),
-  };
+  const resource = authorizationResource(section, key);
   const decision = authorizer.decide({
     caller, action, operation: action.slice(4), resource, region,
     conditions: {
