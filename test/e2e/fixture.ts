@@ -10,6 +10,8 @@ import { encrypt, decrypt, KmsKeyring, openDefaultKms, rootCaller } from '@envel
 export const REGION = 'us-east-1';
 export const PRIMARY_ALIAS = 'alias/e2e';
 export const OTHER_ALIAS = 'alias/e2e-other';
+/** Its key policy denies kms:Decrypt (statement "NoDecryptForE2E"), set by `denyDecrypt`. */
+export const DENIED_ALIAS = 'alias/e2e-denied';
 export const CONFIG_CONTEXT = { app: 'envelope-e2e', purpose: 'config' };
 export const CONFIG_TEXT = '{\n  "database": "postgres://db.internal/app",\n  "apiToken": "E2E-SECRET-TOKEN-7f3a9c"\n}\n';
 export const SECRET_TEXT = 'E2E-PLAINTEXT-secret-file-42\n';
@@ -32,6 +34,8 @@ export async function createKeystore(home: string): Promise<Fixture> {
   const b = await kms.CreateKey({ Description: 'e2e other' }, caller);
   await kms.CreateAlias({ AliasName: PRIMARY_ALIAS, TargetKeyId: a.KeyMetadata.KeyId }, caller);
   await kms.CreateAlias({ AliasName: OTHER_ALIAS, TargetKeyId: b.KeyMetadata.KeyId }, caller);
+  const c = await kms.CreateKey({ Description: 'e2e denied' }, caller);
+  await kms.CreateAlias({ AliasName: DENIED_ALIAS, TargetKeyId: c.KeyMetadata.KeyId }, caller);
   return { home, primaryArn: a.KeyMetadata.Arn, otherArn: b.KeyMetadata.Arn };
 }
 
@@ -48,12 +52,26 @@ export async function decryptBytes(home: string, bytes: Uint8Array): Promise<{ t
   return { text: new TextDecoder().decode(plaintext), context: { ...header.context }, keyIds: header.encryptedDataKeys.map((e) => e.keyId) };
 }
 
-/** A workspace folder with plaintext files and an encrypted config. */
+/** Puts a key policy on DENIED_ALIAS that lets the account do everything except kms:Decrypt. */
+export async function denyDecrypt(home: string): Promise<void> {
+  const root = 'arn:aws:iam::111122223333:root';
+  const Policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Root', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'NoDecryptForE2E', Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:Decrypt', Resource: '*' },
+    ],
+  });
+  await kmsFor(home).PutKeyPolicy({ KeyId: DENIED_ALIAS, PolicyName: 'default', Policy }, rootCaller(undefined, REGION));
+}
+
+/** A workspace folder with plaintext files and encrypted configs (call `denyDecrypt` afterwards). */
 export async function createWorkspace(dir: string, fx: Fixture): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'secret.txt'), SECRET_TEXT);
   writeFileSync(join(dir, 'notes.md'), '# notes\n\nnothing secret here\n');
   writeFileSync(join(dir, 'not-envelope.enc'), 'this file only has the suffix\n');
   writeFileSync(join(dir, 'config.json.enc'), await encryptText(fx.home, PRIMARY_ALIAS, CONFIG_TEXT, CONFIG_CONTEXT));
+  writeFileSync(join(dir, 'denied.txt.enc'), await encryptText(fx.home, DENIED_ALIAS, 'E2E-DENIED-PLAINTEXT\n', {}));
   writeFileSync(join(dir, '.env.enc'), await encryptText(fx.home, PRIMARY_ALIAS, 'API_KEY=E2E-DOTENV-VALUE-123\n', { app: 'envelope-e2e' }));
 }

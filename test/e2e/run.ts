@@ -20,7 +20,7 @@ import { format } from 'node:util';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from './code-server.js';
-import { createKeystore, createWorkspace } from './fixture.js';
+import { createKeystore, createWorkspace, denyDecrypt } from './fixture.js';
 import { uiTests } from './ui/ui-tests.js';
 import { waitForWorkbench } from './ui/workbench.js';
 
@@ -202,6 +202,7 @@ async function main(): Promise<void> {
   const fx = await createKeystore(home);
   await createWorkspace(wsHost, fx);
   await createWorkspace(wsUi, fx);
+  await denyDecrypt(home);
   const profile = join(root, 'chromium-profile');
   let cs: CodeServer | undefined;
   let browser: BrowserContext | undefined;

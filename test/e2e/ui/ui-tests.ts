@@ -42,6 +42,21 @@ async function pollFile(path: string, accept: (b: Buffer) => boolean, timeoutMs 
 
 export const uiTests: UiTest[] = [
   {
+    name: 'Envelope activity-bar view lists the keys with aliases and state; the status bar names profile and keystore',
+    async run({ page, home }) {
+      await page.locator('.activitybar [aria-label^="Envelope"]').first().click();
+      const row = page.locator('.monaco-list-row', { hasText: PRIMARY_ALIAS }).first();
+      await row.waitFor({ timeout: 30_000 });
+      assert.match(await row.innerText(), /Enabled/);
+      await row.click();
+      await page.keyboard.press('ArrowRight');
+      await page.locator('.monaco-list-row', { hasText: 'Versions' }).first().waitFor({ timeout: 15_000 });
+      const status = page.locator('[id="envelope.envelope-vscode.envelope.status"]');
+      assert.match(await status.innerText(), new RegExp(`default · ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      await page.locator('.activitybar [aria-label^="Explorer"]').first().click();
+    },
+  },
+  {
     name: 'explorer right-click → Envelope: Encrypt File… → key QuickPick → context → secret.txt.enc on disk',
     async run({ page, workspace, home }) {
       await contextMenuClick(page, explorerRow(page, 'secret.txt'), /Encrypt File/);
@@ -59,6 +74,15 @@ export const uiTests: UiTest[] = [
       assert.equal(out.text, SECRET_TEXT);
       assert.deepEqual(out.context, { purpose: 'ui-test' });
       await waitForNotification(page, /encrypted secret\.txt\.enc/);
+    },
+  },
+  {
+    name: 'explorer right-click → Decrypt File on a key whose policy denies kms:Decrypt → AccessDeniedException notification with the reason, no output',
+    async run({ page, workspace }) {
+      await contextMenuClick(page, explorerRow(page, 'denied.txt.enc'), /Decrypt File/);
+      await waitForNotification(page, /AccessDeniedException: .*kms:Decrypt.*NoDecryptForE2E/);
+      await page.waitForTimeout(500);
+      assert.equal(existsSync(join(workspace, 'denied.txt')), false, 'no output file');
     },
   },
   {

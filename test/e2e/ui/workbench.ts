@@ -27,8 +27,9 @@ export async function contextMenuClick(page: Page, target: Locator, item: string
       await menuItem.first().waitFor({ state: 'visible', timeout: 2_000 });
       await menuItem.first().click();
       // Menus opened from a webview sometimes ignore the synthetic click: choose by keyboard then.
-      if (await menuItem.first().isVisible().catch(() => false)) {
-        await menuItem.first().hover();
+      const closed = await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 1_000 }).then(() => true, () => false);
+      if (!closed) {
+        await menuItem.first().hover({ timeout: 2_000 }).catch(() => undefined);
         await page.keyboard.press('Enter');
       }
       return;
