@@ -52,17 +52,21 @@ export async function decryptBytes(home: string, bytes: Uint8Array): Promise<{ t
   return { text: new TextDecoder().decode(plaintext), context: { ...header.context }, keyIds: header.encryptedDataKeys.map((e) => e.keyId) };
 }
 
-/** Puts a key policy on DENIED_ALIAS that lets the account do everything except kms:Decrypt. */
-export async function denyDecrypt(home: string): Promise<void> {
+/** A key policy letting the default account do everything except kms:Decrypt (denied by `sid`). */
+export function denyDecryptPolicy(sid: string): string {
   const root = 'arn:aws:iam::111122223333:root';
-  const Policy = JSON.stringify({
+  return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       { Sid: 'Root', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
-      { Sid: 'NoDecryptForE2E', Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:Decrypt', Resource: '*' },
+      { Sid: sid, Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:Decrypt', Resource: '*' },
     ],
   });
-  await kmsFor(home).PutKeyPolicy({ KeyId: DENIED_ALIAS, PolicyName: 'default', Policy }, rootCaller(undefined, REGION));
+}
+
+/** Puts denyDecryptPolicy("NoDecryptForE2E") on DENIED_ALIAS. */
+export async function denyDecrypt(home: string): Promise<void> {
+  await kmsFor(home).PutKeyPolicy({ KeyId: DENIED_ALIAS, PolicyName: 'default', Policy: denyDecryptPolicy('NoDecryptForE2E') }, rootCaller(undefined, REGION));
 }
 
 /** A workspace folder with plaintext files and encrypted configs (call `denyDecrypt` afterwards). */

@@ -15,6 +15,7 @@ import { inspectFile } from '../../extension/src/file-crypto.js';
 import { lastUsedKeys } from '../../extension/src/key-choices.js';
 import { reportError } from '../../extension/src/error-report.js';
 import { openDefaultKms, rootCaller } from '@envelope/core';
+import { denyDecryptPolicy } from '../e2e/fixture.js';
 import { commandEnv, FakeUi, settingsFor } from './helpers/fake-ui.js';
 import { tempKeystore, type TempKeystore } from './helpers/temp-keystore.js';
 
@@ -165,14 +166,7 @@ describe('extension: file command handlers', () => {
     const keyId = created.KeyMetadata!.KeyId!;
     const a = file('denied.txt', 'no access');
     await encryptFiles(env, [a], { keyId, context: {} });
-    const root = 'arn:aws:iam::111122223333:root';
-    const policy = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Sid: 'Root', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
-        { Sid: 'NoDecrypt', Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:Decrypt', Resource: '*' },
-      ],
-    });
+    const policy = denyDecryptPolicy('NoDecrypt');
     const kms = openDefaultKms({ home: ks.home, region: 'us-east-1' });
     await kms.PutKeyPolicy({ KeyId: keyId, PolicyName: 'default', Policy: policy }, rootCaller(undefined, 'us-east-1'));
     const err = await decryptFiles(env, [`${a}.enc`]).then(() => undefined, (e: unknown) => e);
