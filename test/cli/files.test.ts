@@ -171,3 +171,24 @@ describe('envelope files: encrypt / decrypt / inspect / reencrypt', function () 
     assert.match(noFile.stderr, /^ENOENT/);
   });
 });
+
+describe('envelope files: progress bar', function () {
+  this.timeout(60_000);
+  let home: string;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    ({ dir: home, cleanup } = await tempHome('envelope-progress-'));
+    await ok(['key', 'create', '--alias', 'alias/p'], { home });
+    await writeFile(join(home, 'big.bin'), pattern(9 * 1024 * 1024, 2));
+  });
+  after(() => cleanup());
+
+  it('draws on stderr only when stderr is a TTY and --quiet is off', async () => {
+    const tty = await ok(['encrypt', 'big.bin', '--key', 'alias/p', '-o', 'a.enc'], { home, stderrIsTTY: true });
+    assert.match(tty.stderr, /encrypt \[.*\] .*MiB \/ 9\.0 MiB/);
+    const piped = await ok(['encrypt', 'big.bin', '--key', 'alias/p', '-o', 'b.enc'], { home, stderrIsTTY: false });
+    assert.doesNotMatch(piped.stderr, /\[/);
+    const quiet = await ok(['--quiet', 'encrypt', 'big.bin', '--key', 'alias/p', '-o', 'c.enc'], { home, stderrIsTTY: true });
+    assert.equal(quiet.stderr, '');
+  });
+});

@@ -15,6 +15,8 @@ import { AuthError, verifySigV4, type AccessKeyLookup } from './sigv4.js';
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Larger than any valid KMS request (policies ≤ 32 KB, plaintexts ≤ 4 KB, key material ≤ 8 KB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** How long in-flight requests get to finish on shutdown before their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface KmsServerOptions {
   readonly kms: KmsLike;
@@ -240,6 +242,13 @@ export async function startKmsServer(opts: KmsServerOptions & { host: string; po
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Keep-alive sockets that stay busy get a grace period, then are closed.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        server.once('close', () => {
+          clearInterval(idle);
+          clearTimeout(force);
+        });
       });
       return closing;
     },

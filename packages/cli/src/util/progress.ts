@@ -54,7 +54,9 @@ export function createProgress(opts: ProgressOptions): Progress {
       clearOnComplete: true,
       etaBuffer: 50,
       fps: 8,
-      noTTYOutput: false,
+      // The caller decides (stderr is a TTY and not --quiet); draw whenever enabled.
+      noTTYOutput: true,
+      notTTYSchedule: 250,
     },
     cliProgress.Presets.shades_classic,
   );
