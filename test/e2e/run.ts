@@ -20,8 +20,8 @@ import { format } from 'node:util';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from './code-server.js';
-import { createKeystore, createWorkspace, denyDecrypt } from './fixture.js';
-import { uiTests } from './ui/ui-tests.js';
+import { createKeystore, createWorkspace, denyDecrypt, SECRET_TEXT } from './fixture.js';
+import { freshWorkspaceTests, uiTests, type UiTest } from './ui/ui-tests.js';
 import { waitForWorkbench } from './ui/workbench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -142,14 +142,13 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
   await page.close();
 }
 
-/** (ii) Playwright UI tests, in order, in one window. */
-async function runUiTests(browser: BrowserContext, cs: CodeServer, folder: string, home: string, scanRoots: string[]): Promise<void> {
-  log('[e2e] (ii) Playwright UI tests');
+/** (ii) Playwright UI tests, in order, in one window on `folder`. */
+async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readonly UiTest[], folder: string, home: string, scanRoots: string[]): Promise<void> {
   const page = await browser.newPage();
   page.setDefaultTimeout(30_000);
   await page.goto(payloadUrl(cs, folder));
   await waitForWorkbench(page);
-  for (const t of uiTests) {
+  for (const t of tests) {
     try {
       await Promise.race([
         t.run({ page, workspace: folder, home, scanRoots }),
@@ -203,6 +202,12 @@ async function main(): Promise<void> {
   await createWorkspace(wsHost, fx);
   await createWorkspace(wsUi, fx);
   await denyDecrypt(home);
+  // A workspace whose keystore does not exist yet (first use, one-time confirmation).
+  const wsFresh = join(root, 'ws-fresh');
+  const freshHome = join(root, 'fresh-envelope-home');
+  mkdirSync(join(wsFresh, '.vscode'), { recursive: true });
+  writeFileSync(join(wsFresh, '.vscode/settings.json'), JSON.stringify({ 'envelope.keystoreHome': freshHome }));
+  writeFileSync(join(wsFresh, 'secret.txt'), SECRET_TEXT);
   const profile = join(root, 'chromium-profile');
   let cs: CodeServer | undefined;
   let browser: BrowserContext | undefined;
@@ -239,7 +244,9 @@ async function main(): Promise<void> {
       permissions: ['clipboard-read', 'clipboard-write'],
     });
     await runHostSuite(browser, cs, wsHost, suite);
-    await runUiTests(browser, cs, wsUi, home, [root]);
+    log('[e2e] (ii) Playwright UI tests');
+    await runUiTests(browser, cs, uiTests, wsUi, home, [root]);
+    await runUiTests(browser, cs, freshWorkspaceTests, wsFresh, freshHome, [root]);
     if (process.env['ENVELOPE_E2E_VSIX'] !== '0') packageAndInstallVsix(root);
   } finally {
     clearTimeout(killTimer);

@@ -4,7 +4,10 @@
  * actions against a real embedded keystore.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { encryptFiles } from '../../extension/src/commands/encrypt-files.js';
+import { FIRST_KEY_ALIAS } from '../../extension/src/commands/pick-key.js';
+import { inspectFile } from '../../extension/src/file-crypto.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendSession, passphraseSecretKey } from '../../extension/src/backend-session.js';
@@ -53,6 +56,24 @@ describe('extension: backend session', () => {
     assert.deepEqual(asked, [home, home]);
     const again = new BackendSession(() => settingsFor(home), new MemorySecrets(), async () => assert.fail('must not ask again'));
     await again.get();
+  });
+
+  it('a workspace with no configuration: the first Encrypt asks once, creates the keystore and a first key, and encrypts', async () => {
+    const home = join(dir, 'fresh-home');
+    const ui = new FakeUi();
+    const session = new BackendSession(() => settingsFor(home), new MemorySecrets(), (h) => ui.confirm(`create ${h}?`, '', 'Create Keystore'));
+    ui.confirmAnswers.push(true);
+    ui.inputAnswers.push(FIRST_KEY_ALIAS, '');
+    const env = { ...commandEnv(ui, undefined as never, () => settingsFor(home)), backend: () => session.get() };
+    const plain = join(dir, 'first.txt');
+    writeFileSync(plain, 'first secret');
+    const res = await encryptFiles(env, [plain]);
+    assert.equal(res?.keyId, FIRST_KEY_ALIAS);
+    assert.equal(existsSync(join(home, KEYSTORE_FILE)), true);
+    assert.match(ui.seenInputs[0]!.prompt, /no enabled key/);
+    const { header } = await inspectFile(`${plain}.enc`);
+    const described = await (await session.get()).api.DescribeKey({ KeyId: FIRST_KEY_ALIAS });
+    assert.equal(header.encryptedDataKeys[0]!.keyId, described.KeyMetadata?.Arn);
   });
 
   it('envelope.createKeystoreWithoutAsking skips the question', async () => {

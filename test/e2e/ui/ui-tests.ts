@@ -126,3 +126,26 @@ export const uiTests: UiTest[] = [
     },
   },
 ];
+
+/** Run in a workspace whose settings point at a keystore home that does not exist yet. */
+export const freshWorkspaceTests: UiTest[] = [
+  {
+    name: 'no configuration: right-click Encrypt → one-time "Create Keystore" confirmation → first key created → file encrypted',
+    async run({ page, workspace, home }) {
+      assert.equal(existsSync(join(home, 'keystore.msgpack')), false);
+      await contextMenuClick(page, explorerRow(page, 'secret.txt'), /Encrypt File/);
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 30_000 });
+      assert.match(await dialog.innerText(), /create the embedded keystore/);
+      await dialog.getByRole('button', { name: 'Create Keystore' }).click();
+      const qi = quickInput(page);
+      await qi.getByText(/no enabled key/).waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter'); // accept the proposed alias
+      await qi.getByText(/Encryption context/).waitFor();
+      await page.keyboard.press('Enter'); // no context
+      const bytes = await pollFile(join(workspace, 'secret.txt.enc'), (b) => b.length > 4 && b.subarray(0, 4).equals(MAGIC));
+      assert.equal(existsSync(join(home, 'keystore.msgpack')), true, 'the keystore was created after the confirmation');
+      assert.equal((await decryptBytes(home, bytes)).text, SECRET_TEXT);
+    },
+  },
+];

@@ -40,7 +40,9 @@ export class FakeUi implements Ui {
     }
     return a;
   }
-  async confirm(): Promise<boolean> {
+  readonly confirmations: string[] = [];
+  async confirm(message: string, _detail?: string, _action?: string): Promise<boolean> {
+    this.confirmations.push(message);
     return this.confirmAnswers.shift() ?? false;
   }
   info(m: string): void {
