@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'error', name: err.name, message: err.message } satisfies DecryptWorkerMessage);
   } finally {
     keyring.wipe();
+    // Messages already posted are still delivered; closing lets the thread exit.
     port.close();
   }
 }
