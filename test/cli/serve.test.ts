@@ -40,7 +40,7 @@ import {
   VerifyCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
-import { AwsKmsKeyring, decrypt, encrypt } from '@envelope/core';
+import { AwsKmsKeyring, KmsKeyring, MultiKeyring, decrypt, encrypt, openDefaultKms, rootCaller } from '@envelope/core';
 import { runServeLoad } from '../../bench/serve-load.js';
 import { cli, ok, tempHome } from './helpers.js';
 
@@ -231,7 +231,36 @@ describe('envelope serve with the real AWS SDK v3', function () {
     await assert.rejects(decrypt(ct, { keyring: filtered }));
   });
 
-  it('serves 16 concurrent clients × 25 rounds of GenerateDataKey + Decrypt without an error', async () => {
+  it('a multi-keyring mixes AwsKmsKeyring (over serve) with the local KmsKeyring; either one decrypts', async () => {
+    const remote = (await alice.send(new CreateKeyCommand({}))).KeyMetadata!;
+    const localId = (await ok(['--json', 'key', 'create'], { home })).json<{ KeyMetadata: { Arn: string } }>().KeyMetadata.Arn;
+    const kms = openDefaultKms({ home });
+    const local = new KmsKeyring({ kms, keyIds: [localId], caller: rootCaller(A, 'us-east-1') });
+    const aws = new AwsKmsKeyring({ client: alice, generatorKeyId: remote.Arn! });
+    const ct = await encrypt(enc('two worlds'), { keyring: new MultiKeyring({ generator: aws, children: [local] }), context: { mix: 'yes' } });
+    assert.equal(new TextDecoder().decode((await decrypt(ct, { keyring: local })).plaintext), 'two worlds');
+    assert.equal(new TextDecoder().decode((await decrypt(ct, { keyring: aws })).plaintext), 'two worlds');
+    // Strict mode: a keyring configured with another key does not touch this message's data keys.
+    const other = (await alice.send(new CreateKeyCommand({}))).KeyMetadata!;
+    await assert.rejects(decrypt(ct, { keyring: new AwsKmsKeyring({ client: alice, keyIds: [other.Arn!] }) }));
+    assert.throws(() => new AwsKmsKeyring({ client: alice }), /generatorKeyId/);
+    assert.throws(() => new AwsKmsKeyring({ client: alice, discovery: true, keyIds: [other.Arn!] }), /discovery/);
+  });
+
+  it('passes the connection address as aws:SourceIp to policy conditions', async () => {
+    const k = (await alice.send(new CreateKeyCommand({}))).KeyMetadata!;
+    const policy = JSON.parse((await alice.send(new GetKeyPolicyCommand({ KeyId: k.KeyId!, PolicyName: 'default' }))).Policy!) as { Statement: unknown[] };
+    policy.Statement.push({
+      Sid: 'only-from-the-office', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Encrypt', Resource: '*',
+      Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+    });
+    await alice.send(new PutKeyPolicyCommand({ KeyId: k.KeyId!, PolicyName: 'default', Policy: JSON.stringify(policy) }));
+    await assert.rejects(alice.send(new EncryptCommand({ KeyId: k.KeyId!, Plaintext: enc('x') })), AccessDenied);
+    const explained = await ok(['--json', 'policy', 'explain', k.KeyId!, '--principal', `arn:aws:iam::${A}:user/alice`, '--action', 'kms:Encrypt', '--source-ip', '10.1.2.3'], { home });
+    assert.equal(explained.json<{ decision: string }>().decision, 'Allow');
+  });
+
+  it('serves 16 concurrent clients × 50 rounds of GenerateDataKey + Decrypt without an error', async () => {
     const k = (await alice.send(new CreateKeyCommand({}))).KeyMetadata!;
     const result = await runServeLoad({
       endpoint,
@@ -240,12 +269,12 @@ describe('envelope serve with the real AWS SDK v3', function () {
       secretAccessKey: aliceKey.SecretAccessKey,
       keyId: k.KeyId!,
       clients: 16,
-      rounds: 25,
+      rounds: 50,
       context: { load: 'test' },
     });
     assert.equal(result.errors, 0, result.firstError);
-    assert.equal(result.requests, 800);
+    assert.equal(result.requests, 1600);
     const audit = await ok(['--json', 'audit', 'query', '--key', k.Arn!, '--event', 'GenerateDataKey'], { home });
-    assert.equal(audit.json<{ Events: unknown[] }>().Events.length, 400);
+    assert.equal(audit.json<{ Events: unknown[] }>().Events.length, 800);
   });
 });
