@@ -10,6 +10,7 @@ import { formatContext } from './context-input.js';
 import { systemRandom } from './core-adapter.js';
 import { editorHtml } from './editor-html.js';
 import { EncryptedDocumentModel } from './encrypted-document.js';
+import { isEnvelopeFile } from './file-crypto.js';
 import { reportError } from './error-report.js';
 import type { KeyBackend } from './key-backend.js';
 
@@ -21,6 +22,8 @@ export class EncryptedDocument implements vscode.CustomDocument {
     readonly model: EncryptedDocumentModel | undefined,
     /** Why the file could not be opened (shown instead of the editor). */
     readonly error: string | undefined,
+    /** The file has a `.enc` name but no Envelope magic: it is handed to the default editor. */
+    readonly notEnvelope = false,
   ) {}
   dispose(): void {}
 }
@@ -45,6 +48,9 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<EncryptedDocument> {
     try {
+      if (openContext.backupId === undefined && !(await isEnvelopeFile(uri.fsPath))) {
+        return new EncryptedDocument(uri, undefined, `${basename(uri.fsPath)} is not an Envelope file (no Envelope magic bytes)`, true);
+      }
       const backup = openContext.backupId !== undefined ? await vscode.workspace.fs.readFile(vscode.Uri.parse(openContext.backupId)) : undefined;
       const model = await EncryptedDocumentModel.open(uri.fsPath, this.backend, {
         maxBytes: this.maxBytes(),
@@ -59,6 +65,12 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   }
 
   async resolveCustomEditor(document: EncryptedDocument, panel: vscode.WebviewPanel): Promise<void> {
+    if (document.notEnvelope) {
+      // Redirect: other tools' *.enc files open in the editor VS Code would have used.
+      await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', panel.viewColumn);
+      panel.dispose();
+      return;
+    }
     const key = document.uri.toString();
     this.documents.set(key, document);
     const set = this.panels.get(key) ?? new Set();

@@ -62,6 +62,18 @@ export function defineEditorTests(): void {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
+    it('a .enc file without Envelope magic bytes is handed to the text editor', async () => {
+      const uri = vscode.Uri.file(wsFile('not-envelope.enc'));
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const tab = await until('a text editor tab for not-envelope.enc', () => {
+        const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+        return t?.input instanceof vscode.TabInputText && t.input.uri.fsPath === uri.fsPath ? t : undefined;
+      });
+      assert.equal(tab.label, 'not-envelope.enc');
+      assert.equal(vscode.window.activeTextEditor?.document.getText(), 'this file only has the suffix\n');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
     it('the envelope: view shows the plaintext read-only', async () => {
       const view = vscode.Uri.from({ scheme: 'envelope', path: wsFile('.env') });
       const doc = await vscode.workspace.openTextDocument(view);
