@@ -57,6 +57,14 @@ describe('envelope snapshot / image / replicate', function () {
     await ok(asB('snapshot', 'export', copyId, '-o', 'copy.env'), opts());
     await ok(asB('decrypt', 'copy.env', '-o', 'copy.img'), opts());
     assert.deepEqual(await readFile(join(home, 'copy.img')), data);
+    // The copy's KMS calls are in both accounts' audit logs, naming the workflow service.
+    type Events = { Events: { eventName: string; recipientAccountId: string; userIdentity: { arn: string; invokedBy?: string } }[] };
+    const inA = (await ok(asA('--json', 'audit', 'query', '--account', A, '--principal', `arn:aws:iam::${B}:root`), opts())).json<Events>().Events;
+    for (const name of ['CreateGrant', 'Decrypt']) {
+      assert.ok(inA.some((e) => e.eventName === name && e.userIdentity.invokedBy === 'ec2.us-east-1.amazonaws.com'), `${name} in A's log`);
+    }
+    const inB = (await ok(asB('--json', 'audit', 'query', '--account', B, '--event', 'GenerateDataKey'), opts())).json<Events>().Events;
+    assert.ok(inB.some((e) => e.userIdentity.invokedBy === 'ec2.us-east-1.amazonaws.com'));
     const described = (await ok(asB('--json', 'snapshot', 'describe', copyId), opts())).json<{ Snapshot: { keyArn: string; source: { mode: string } } }>();
     assert.equal(described.Snapshot.keyArn, keyB);
     assert.equal(described.Snapshot.source.mode, 'rekey');
