@@ -136,6 +136,32 @@ describe('workflows: two accounts, two regions', () => {
     assert.ok(missingOf(again).some((x) => x.what === `kms:Decrypt on ${kA} (source key)` && /DisabledException/.test(x.reason)));
   });
 
+  it('precise reasons for a missing target key, an explicit deny, and a key restricted to the workflow', async () => {
+    // --via-service-only: B may use A's key only through the workflow (kms:ViaService).
+    await shareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: snap.snapshotId, account: B, keyAccess: true, restrictToWorkflow: true });
+    const base = { caller: rootB, sourceAccount: A, sourceRegion: EAST, snapshotId: snap.snapshotId };
+    const noKey = missingOf(await copySnapshot(w.wf, { ...base, keyId: 'alias/nope' }).then(() => undefined, (e: unknown) => e));
+    assert.deepEqual(noKey.map((m) => m.what), ['kms:DescribeKey on alias/nope (target key)', 'kms:GenerateDataKey on alias/nope (target key)']);
+    assert.match(noKey[0]!.reason, /^NotFoundException: Alias arn:aws:kms:us-east-1:222222222222:alias\/nope is not found/);
+    const copy = await copySnapshot(w.wf, { ...base, keyId: kB });
+    assert.deepEqual(await readCopy(copy, rootB, kB), data);
+    // Outside the workflow (no kms:ViaService) B cannot use A's key directly.
+    const exported = join(w.home, 'direct.env');
+    await exportSnapshot(w.wf, { caller: rootB, region: EAST, ownerAccount: A, snapshotId: snap.snapshotId, outPath: exported });
+    await assert.rejects(
+      decrypt(new Uint8Array(await readFile(exported)), { keyring: new KmsKeyring({ kms: w.kms, discovery: true, caller: rootB }) }),
+      { name: 'AccessDeniedException' },
+    );
+    // An explicit deny in B's own key policy names its statement.
+    const { Policy } = await w.kms.GetKeyPolicy({ KeyId: kB, PolicyName: 'default' }, rootB);
+    const doc = JSON.parse(Policy!);
+    doc.Statement.push({ Sid: 'NoEc2Copies', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } } });
+    await w.kms.PutKeyPolicy({ KeyId: kB, PolicyName: 'default', Policy: JSON.stringify(doc) }, rootB);
+    const denied = missingOf(await copySnapshot(w.wf, { ...base, keyId: kB }).then(() => undefined, (e: unknown) => e));
+    assert.deepEqual(denied.map((m) => m.what), [`kms:GenerateDataKey on ${kB} (target key)`]);
+    assert.match(denied[0]!.reason, /explicitly denied to arn:aws:iam::222222222222:root by key policy statement "NoEc2Copies"/);
+  });
+
   it('--rewrap across regions goes through the multi-Region replica; without one it is refused', async () => {
     const mrk = (await w.kms.CreateKey({ MultiRegion: true }, rootA)).KeyMetadata.Arn;
     const replica = (await w.kms.ReplicateKey({ KeyId: mrk, ReplicaRegion: WEST }, rootA)).ReplicaKeyMetadata.Arn;

@@ -95,8 +95,8 @@ export async function planSnapshotCopy(ctx: WorkflowContext, input: CopySnapshot
   try {
     targetKeyArn = (await ctx.kmsFor(targetRegion).DescribeKey({ KeyId: input.keyId }, dstVia)).KeyMetadata.Arn;
   } catch (e) {
-    if ((e as Error).name !== 'AccessDeniedException') throw e;
-    // Reported below through the pre-check of kms:DescribeKey on the target key.
+    if ((e as Error).name !== 'AccessDeniedException' && (e as Error).name !== 'NotFoundException') throw e;
+    // Reported below, with the others, through the pre-check of kms:DescribeKey on the target key.
   }
 
   // Cross-region rewrap works only through a replica of a multi-Region source key in the target region.

@@ -129,7 +129,8 @@ export async function replicate(ctx: WorkflowContext, input: ReplicateInput): Pr
   try {
     destKeyArn = (await dstKms.DescribeKey({ KeyId: input.keyId }, dstVia)).KeyMetadata.Arn;
   } catch (e) {
-    if ((e as Error).name !== 'AccessDeniedException') throw e;
+    // Reported with every other missing permission by the pre-check below.
+    if ((e as Error).name !== 'AccessDeniedException' && (e as Error).name !== 'NotFoundException') throw e;
   }
 
   await mkdir(to, { recursive: true });
