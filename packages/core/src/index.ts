@@ -99,7 +99,7 @@ export { createSnapshot, resolveKeyArn, type CreateSnapshotInput } from './workf
 export { exportSnapshot, type ExportSnapshotInput } from './workflows/export-snapshot.js';
 export { shareSnapshot, unshareSnapshot, shareImage, readableSnapshot, type ShareInput, type ShareReport } from './workflows/share.js';
 export { keyAccessStatement, addKeyAccess, removeKeyAccess, SHARE_KEY_ACTIONS } from './workflows/key-access-statement.js';
-export { copySnapshot, planSnapshotCopy, runSnapshotCopy, type CopySnapshotInput, type CopyPlan } from './workflows/copy-snapshot.js';
+export { copySnapshot, planSnapshotCopy, runSnapshotCopy, prepareSnapshotCopy, type CopySnapshotInput, type CopyPlan, type PreparedCopy } from './workflows/copy-snapshot.js';
 export { MissingPermissionsException, type MissingPermission, type RequiredPermission } from './workflows/preflight.js';
 export { explainKmsAccess } from './workflows/kms-access.js';
 export { createImage, copyImage, readableImage, type CreateImageInput, type CopyImageInput, type CopyImageResult } from './workflows/image.js';
