@@ -4,7 +4,7 @@
  * local Kms and Iam, the caller identity of the active profile, and output rendering.
  */
 import { resolve } from 'node:path';
-import { systemClock, systemRandom, type Clock, type Random } from '@envelope/core';
+import { DEFAULT_REGION, systemClock, systemRandom, type Clock, type Random } from '@envelope/core';
 import type { CliIo } from './io.js';
 import { writeText } from './io.js';
 import { openServices, type Services } from './services.js';
@@ -32,7 +32,7 @@ export function resolveGlobalOptions(raw: Record<string, unknown>, env: CliIo['e
   return {
     ...(home !== undefined ? { home } : {}),
     ...(profile !== undefined ? { profile } : {}),
-    region: region ?? 'us-east-1',
+    region: region ?? DEFAULT_REGION,
     regionGiven: region !== undefined,
     json: raw['json'] === true,
     quiet: raw['quiet'] === true,

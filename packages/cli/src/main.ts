@@ -29,6 +29,6 @@ const code = await run(process.argv.slice(2), {
   stderrIsTTY: process.stderr.isTTY === true,
   signal: controller.signal,
 });
-process.exitCode = controller.signal.aborted && code === 0 && signals > 0 ? 0 : code;
+process.exitCode = code;
 // Give stdout/stderr a chance to flush before exiting; exit explicitly so no stray handle keeps us alive.
 process.stdout.write('', () => process.exit(process.exitCode));

@@ -5,6 +5,7 @@
  * `Services`.
  */
 import {
+  DEFAULT_REGION,
   defaultHome,
   Iam,
   KmsKeyring,
@@ -16,8 +17,6 @@ import {
   type Random,
 } from '@envelope/core';
 import type { AccessKeyRecord } from './serve/sigv4.js';
-
-export const FALLBACK_REGION = 'us-east-1';
 
 export interface ServicesOptions {
   readonly home?: string;
@@ -48,13 +47,13 @@ export async function openServices(opts: ServicesOptions): Promise<Services> {
   const home = opts.home ?? defaultHome(opts.env);
   const kms = openDefaultKms({
     home,
-    region: opts.region ?? FALLBACK_REGION,
+    region: opts.region ?? DEFAULT_REGION,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.random ? { random: opts.random } : {}),
   });
   const iam = new Iam({ store: kms.store });
   const profile = iam.resolveProfile(opts.profile);
-  const region = opts.region ?? profile.region ?? FALLBACK_REGION;
+  const region = opts.region ?? profile.region ?? DEFAULT_REGION;
   const caller: CallContext = { principal: profile.principal, accountId: profile.accountId, region };
   return {
     home,
