@@ -121,8 +121,14 @@ describe('workflows: two accounts, two regions', () => {
     assert.ok(inB.some((e) => e.eventName === 'Decrypt' && e.sharedEventID !== undefined), 'the cross-account Decrypt is in B too');
     assert.ok(inB.some((e) => e.eventName === 'GenerateDataKey' && e.awsRegion === WEST && e.userIdentity.invokedBy === 'ec2.eu-west-1.amazonaws.com'));
 
-    // A revokes: unshare and remove the key-policy statement; then even disables its key.
-    await unshareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: snap.snapshotId, account: B, keyAccess: true });
+    // A revokes: unshare and remove the key-policy statement (kept while another snapshot shared
+    // with B still uses the key); then A even disables its key.
+    const other = await createSnapshot(w.wf, { caller: rootA, region: EAST, keyId: kA, source: { path: join(w.home, 'disk.img') } });
+    await shareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: other.snapshotId, account: B });
+    const kept = await unshareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: snap.snapshotId, account: B, keyAccess: true });
+    assert.ok(kept.changes.some((c) => c.startsWith(`kept key policy statement EnvelopeShareWith${B} on ${kA}`)), kept.changes.join('\n'));
+    const removed = await unshareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: other.snapshotId, account: B, keyAccess: true });
+    assert.ok(removed.changes.includes(`removed key policy statement EnvelopeShareWith${B} on ${kA}`), removed.changes.join('\n'));
     await w.kms.DisableKey({ KeyId: kA }, rootA);
     assert.deepEqual(await readCopy(east, rootB, kB), data);
     assert.deepEqual(await readCopy(west, root(B, WEST), kBw), data);

@@ -126,10 +126,32 @@ async function modifySharing(
     await write(next);
   }
   if (input.keyAccess) {
-    changes.push(...(await changeKeyPolicies(ctx, input.caller, input.region, artifact.keyArns, account, add, input.restrictToWorkflow ?? false)));
+    let keyArns = artifact.keyArns;
+    if (!add) {
+      // Keep the statement on keys that other artifacts still shared with the account need.
+      const stillNeeded = await keysSharedWith(ctx, { account: input.caller.accountId, region: input.region }, account);
+      for (const k of keyArns.filter((k) => stillNeeded.has(k))) changes.push(`kept key policy statement EnvelopeShareWith${account} on ${k}: other artifacts shared with ${account} use it`);
+      keyArns = keyArns.filter((k) => !stillNeeded.has(k));
+    }
+    changes.push(...(await changeKeyPolicies(ctx, input.caller, input.region, keyArns, account, add, input.restrictToWorkflow ?? false)));
   }
   const after = add ? await missingKeyAccess(ctx, input.region, artifact.keyArns, account) : [];
   return { artifactId: artifact.id, changes, missing: after };
+}
+
+/** Keys of the owner's artifacts (in one region) that are still shared with `account`. */
+async function keysSharedWith(ctx: WorkflowContext, scope: ArtifactScope, account: string): Promise<Set<string>> {
+  const snapshots = await ctx.store.listSnapshots(scope);
+  const byId = new Map(snapshots.map((m) => [m.snapshotId, m]));
+  const keys = new Set(snapshots.filter((m) => m.sharedWith.includes(account)).map((m) => m.keyArn));
+  for (const image of await ctx.store.listImages(scope)) {
+    if (!image.sharedWith.includes(account)) continue;
+    for (const id of image.snapshotIds) {
+      const k = byId.get(id)?.keyArn;
+      if (k) keys.add(k);
+    }
+  }
+  return keys;
 }
 
 async function ownSnapshot(ctx: WorkflowContext, caller: CallContext, region: string, snapshotId: string): Promise<SnapshotMeta> {
