@@ -3,7 +3,7 @@
  * EncryptionContext untouched), `k=v` parsing, `--range` parsing, and the error → exit-code map.
  */
 import { strict as assert } from 'node:assert';
-import { KmsError, NotFoundException, KMSInternalException } from '@envelope/core';
+import { Kms, KmsError, NotFoundException, KMSInternalException } from '@envelope/core';
 import { fromWire, toWire, decodeBase64, ShapeError } from '../../packages/cli/src/aws-json/shapes.js';
 import { isKmsOperation, KMS_OPERATIONS } from '../../packages/cli/src/aws-json/operations.js';
 import { parseKeyValues } from '../../packages/cli/src/util/key-value.js';
@@ -39,6 +39,12 @@ describe('AWS JSON shapes', () => {
     assert.throws(() => decodeBase64('a*b', 'Plaintext'), ShapeError);
     assert.throws(() => fromWire({ CiphertextBlob: 42 }), (e: Error) => e.name === 'SerializationException');
     assert.throws(() => fromWire({ ValidTo: 'soon' }), ShapeError);
+  });
+
+  it('serves every AWS operation the local Kms implements (only custom key stores are missing)', () => {
+    const methods = Object.getOwnPropertyNames(Kms.prototype).filter((m) => /^[A-Z]/.test(m) && m !== 'GetOrCreateAwsManagedKey');
+    assert.deepEqual(methods.filter((m) => !isKmsOperation(m)), []);
+    assert.deepEqual(KMS_OPERATIONS.filter((o) => !methods.includes(o)).filter((o) => !/CustomKeyStore/.test(o)), []);
   });
 
   it('knows every AWS KMS operation and nothing else', () => {
