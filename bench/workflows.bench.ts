@@ -2,7 +2,7 @@
  * Workflow benchmarks (docs/PERFORMANCE.md "Workflows"; issue #7 targets):
  * - full re-key copy of a snapshot vs plain file encryption of the same data (target ≥ 0.8× speed);
  * - `--rewrap` copy of the same snapshot (target < 50 ms, independent of size).
- * Size: BENCH_WORKFLOW_MIB (default 1024). Run: `npm run bench -- workflows` (or `node --import tsx bench/workflows.bench.ts`).
+ * Size: BENCH_WORKFLOW_MIB (default 1024); repetitions: BENCH_WORKFLOW_REPS (default 3). Run: `npm run bench -- workflows` (or `node --import tsx bench/workflows.bench.ts`).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -61,8 +61,10 @@ export async function benchWorkflows(
 
     const snap = await createSnapshot(wf, { caller, region: 'us-east-1', keyId: k1, source: { path: input } });
     const scope = { account: caller.accountId, region: 'us-east-1' };
+    // BENCH_WORKFLOW_PARALLEL=0 measures the single-thread re-key for comparison.
+    const parallel = process.env.BENCH_WORKFLOW_PARALLEL === '0' ? false : 'auto';
     const copy = (mode: 'rekey' | 'rewrap') =>
-      copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2, mode });
+      copySnapshot(wf, { caller, sourceAccount: caller.accountId, sourceRegion: 'us-east-1', snapshotId: snap.snapshotId, keyId: k2, mode, parallel });
 
     // Interleaved repetitions, best of each: the machine is shared, so single runs are noisy.
     let plainEncryptSeconds = Infinity;
