@@ -73,6 +73,7 @@ export async function denyDecrypt(home: string): Promise<void> {
 export async function createWorkspace(dir: string, fx: Fixture): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'secret.txt'), SECRET_TEXT);
+  for (const name of ['multi-a.txt', 'multi-b.txt']) writeFileSync(join(dir, name), `${name} plaintext\n`);
   writeFileSync(join(dir, 'notes.md'), '# notes\n\nnothing secret here\n');
   writeFileSync(join(dir, 'not-envelope.enc'), 'this file only has the suffix\n');
   writeFileSync(join(dir, 'config.json.enc'), await encryptText(fx.home, PRIMARY_ALIAS, CONFIG_TEXT, CONFIG_CONTEXT));

@@ -77,6 +77,25 @@ export const uiTests: UiTest[] = [
     },
   },
   {
+    name: 'explorer multi-select (Ctrl+click) → Encrypt File… → the last-used key is offered first → every selected file encrypted',
+    async run({ page, workspace, home }) {
+      await explorerRow(page, 'multi-a.txt').click();
+      await explorerRow(page, 'multi-b.txt').click({ modifiers: ['Control'] });
+      await contextMenuClick(page, explorerRow(page, 'multi-b.txt'), /Encrypt File/);
+      const qi = quickInput(page);
+      const first = qi.locator('.monaco-list-row').first();
+      await first.waitFor({ state: 'visible' });
+      assert.match(await first.innerText(), new RegExp(PRIMARY_ALIAS), 'the key used last is first');
+      await page.keyboard.press('Enter');
+      await qi.getByText(/Encryption context/).waitFor();
+      await page.keyboard.press('Enter');
+      for (const name of ['multi-a.txt', 'multi-b.txt']) {
+        const bytes = await pollFile(join(workspace, `${name}.enc`), (b) => b.length > 4 && b.subarray(0, 4).equals(MAGIC));
+        assert.equal((await decryptBytes(home, bytes)).text, `${name} plaintext\n`);
+      }
+    },
+  },
+  {
     name: 'explorer right-click → Decrypt File on a key whose policy denies kms:Decrypt → AccessDeniedException notification with the reason, no output',
     async run({ page, workspace }) {
       await contextMenuClick(page, explorerRow(page, 'denied.txt.enc'), /Decrypt File/);
