@@ -8,7 +8,7 @@ import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { printShareReport, type CopyArgs, type ShareArgs, type StoreArg } from './snapshot.js';
-import { openWorkflow, workflowProgress } from './workflow-context.js';
+import { concurrencyOf, openWorkflow, signalOf, withProgress } from './workflow-context.js';
 
 function imageLine(i: ImageMeta): string {
   const shared = i.sharedWith.length > 0 ? ` shared:${i.sharedWith.join(',')}` : '';
@@ -57,26 +57,19 @@ export async function imageShare(ctx: CliContext, id: string, o: ShareArgs, add 
 
 export async function imageCopy(ctx: CliContext, id: string, o: CopyArgs & { name?: string; concurrency?: string }): Promise<void> {
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
-  if (o.concurrency !== undefined && !/^[1-9]\d*$/.test(o.concurrency)) throw new UsageError(`--concurrency expects a positive whole number, got "${o.concurrency}"`);
-  const bar = workflowProgress(ctx, `image copy ${id}`);
-  try {
-    const { image } = await copyImage(wf, {
-      caller,
-      sourceAccount: o.sourceAccount ?? caller.accountId,
-      sourceRegion: o.sourceRegion ?? region,
-      imageId: id,
-      region,
-      keyId: o.key,
-      mode: o.rewrap ? 'rewrap' : 'rekey',
-      ...(o.name !== undefined ? { name: o.name } : {}),
-      ...(o.description !== undefined ? { description: o.description } : {}),
-      ...(o.concurrency !== undefined ? { concurrency: Number(o.concurrency) } : {}),
-      onProgress: bar.onProgress,
-      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-    });
-    bar.stop();
-    await ctx.print({ Image: image }, `${image.imageId}\n`);
-  } finally {
-    bar.stop();
-  }
+  const { image } = await withProgress(ctx, `image copy ${id}`, (onProgress) => copyImage(wf, {
+    caller,
+    sourceAccount: o.sourceAccount ?? caller.accountId,
+    sourceRegion: o.sourceRegion ?? region,
+    imageId: id,
+    region,
+    keyId: o.key,
+    mode: o.rewrap ? 'rewrap' : 'rekey',
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    ...concurrencyOf(o.concurrency),
+    onProgress,
+    ...signalOf(ctx),
+  }));
+  await ctx.print({ Image: image }, `${image.imageId}\n`);
 }

@@ -7,7 +7,7 @@ import { replicate } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
 import { join } from 'node:path';
-import { openWorkflow, workflowProgress } from './workflow-context.js';
+import { concurrencyOf, openWorkflow, signalOf, withProgress } from './workflow-context.js';
 
 /**
  * A replication location: a directory, or a bucket-like `s3://<bucket>/<prefix>` kept under
@@ -24,25 +24,18 @@ export function resolveLocation(ctx: CliContext, home: string, location: string)
 }
 
 export async function replicateCommand(ctx: CliContext, o: { from: string; to: string; key: string; concurrency?: string }): Promise<void> {
-  if (o.concurrency !== undefined && !/^[1-9]\d*$/.test(o.concurrency)) throw new UsageError(`--concurrency expects a positive whole number, got "${o.concurrency}"`);
   const { wf, caller, region, home } = await openWorkflow(ctx);
-  const bar = workflowProgress(ctx, 'replicate');
-  try {
-    const r = await replicate(wf, {
-      caller, region, from: resolveLocation(ctx, home, o.from), to: resolveLocation(ctx, home, o.to), keyId: o.key,
-      ...(o.concurrency !== undefined ? { concurrency: Number(o.concurrency) } : {}),
-      onProgress: bar.onProgress,
-      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-    });
-    bar.stop();
-    const lines = [
-      `replicated: ${r.replicated.length}`,
-      `already done (journal): ${r.alreadyDone}`,
-      `skipped, customer-provided key (never replicated): ${r.skippedCustomerKey.length}`,
-      ...r.skippedCustomerKey.map((k) => `  - ${k}`),
-    ];
-    await ctx.print({ Replicated: r.replicated, AlreadyDone: r.alreadyDone, SkippedCustomerKey: r.skippedCustomerKey, Bytes: r.bytes }, lines.join('\n'));
-  } finally {
-    bar.stop();
-  }
+  const r = await withProgress(ctx, 'replicate', (onProgress) => replicate(wf, {
+    caller, region, from: resolveLocation(ctx, home, o.from), to: resolveLocation(ctx, home, o.to), keyId: o.key,
+    ...concurrencyOf(o.concurrency),
+    onProgress,
+    ...signalOf(ctx),
+  }));
+  const lines = [
+    `replicated: ${r.replicated.length}`,
+    `already done (journal): ${r.alreadyDone}`,
+    `skipped, customer-provided key (never replicated): ${r.skippedCustomerKey.length}`,
+    ...r.skippedCustomerKey.map((k) => `  - ${k}`),
+  ];
+  await ctx.print({ Replicated: r.replicated, AlreadyDone: r.alreadyDone, SkippedCustomerKey: r.skippedCustomerKey, Bytes: r.bytes }, lines.join('\n'));
 }

@@ -11,7 +11,7 @@ import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
 import { assertWritable } from '../util/atomic-output.js';
 import { parseKeyValues } from '../util/key-value.js';
-import { openWorkflow, workflowProgress } from './workflow-context.js';
+import { openWorkflow, signalOf, withProgress } from './workflow-context.js';
 
 export interface StoreArg {
   readonly store?: string;
@@ -29,24 +29,18 @@ export async function snapshotCreate(
   o: StoreArg & { key: string; context?: string[]; description?: string; tag?: string[] },
 ): Promise<void> {
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
-  const bar = workflowProgress(ctx, 'snapshot create');
-  try {
-    const meta = await createSnapshot(wf, {
-      caller,
-      region,
-      keyId: o.key,
-      source: { path: ctx.path(file) },
-      context: parseKeyValues(o.context, '--context') ?? {},
-      tags: parseKeyValues(o.tag, '--tag') ?? {},
-      ...(o.description !== undefined ? { description: o.description } : {}),
-      onProgress: bar.onProgress,
-      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-    });
-    bar.stop();
-    await ctx.print({ Snapshot: meta }, `${meta.snapshotId}\n`);
-  } finally {
-    bar.stop();
-  }
+  const meta = await withProgress(ctx, 'snapshot create', (onProgress) => createSnapshot(wf, {
+    caller,
+    region,
+    keyId: o.key,
+    source: { path: ctx.path(file) },
+    context: parseKeyValues(o.context, '--context') ?? {},
+    tags: parseKeyValues(o.tag, '--tag') ?? {},
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    onProgress,
+    ...signalOf(ctx),
+  }));
+  await ctx.print({ Snapshot: meta }, `${meta.snapshotId}\n`);
 }
 
 export async function snapshotList(ctx: CliContext, o: StoreArg & { sharedWithMe?: boolean }): Promise<void> {
@@ -74,17 +68,12 @@ export async function snapshotExport(ctx: CliContext, id: string, o: StoreArg & 
   if (outPath === '-') throw new UsageError('snapshot export writes a file; give -o <file>');
   await assertWritable({ path: outPath, force: o.force === true });
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
-  const bar = workflowProgress(ctx, 'snapshot export');
-  try {
-    await exportSnapshot(wf, {
-      caller, region, snapshotId: id, outPath,
-      ...(o.owner !== undefined ? { ownerAccount: o.owner } : {}),
-      onProgress: bar.onProgress,
-      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-    });
-  } finally {
-    bar.stop();
-  }
+  await withProgress(ctx, 'snapshot export', (onProgress) => exportSnapshot(wf, {
+    caller, region, snapshotId: id, outPath,
+    ...(o.owner !== undefined ? { ownerAccount: o.owner } : {}),
+    onProgress,
+    ...signalOf(ctx),
+  }));
   await ctx.note(`exported ${id} to ${outPath}`);
 }
 
@@ -133,24 +122,18 @@ export interface CopyArgs extends StoreArg {
 
 export async function snapshotCopy(ctx: CliContext, id: string, o: CopyArgs): Promise<void> {
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
-  const bar = workflowProgress(ctx, `snapshot copy ${id}`);
-  try {
-    const meta = await copySnapshot(wf, {
-      caller,
-      sourceAccount: o.sourceAccount ?? caller.accountId,
-      sourceRegion: o.sourceRegion ?? region,
-      snapshotId: id,
-      region,
-      keyId: o.key,
-      mode: o.rewrap ? 'rewrap' : 'rekey',
-      tags: parseKeyValues(o.tag, '--tag') ?? {},
-      ...(o.description !== undefined ? { description: o.description } : {}),
-      onProgress: bar.onProgress,
-      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-    });
-    bar.stop();
-    await ctx.print({ Snapshot: meta }, `${meta.snapshotId}\n`);
-  } finally {
-    bar.stop();
-  }
+  const meta = await withProgress(ctx, `snapshot copy ${id}`, (onProgress) => copySnapshot(wf, {
+    caller,
+    sourceAccount: o.sourceAccount ?? caller.accountId,
+    sourceRegion: o.sourceRegion ?? region,
+    snapshotId: id,
+    region,
+    keyId: o.key,
+    mode: o.rewrap ? 'rewrap' : 'rekey',
+    tags: parseKeyValues(o.tag, '--tag') ?? {},
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    onProgress,
+    ...signalOf(ctx),
+  }));
+  await ctx.print({ Snapshot: meta }, `${meta.snapshotId}\n`);
 }

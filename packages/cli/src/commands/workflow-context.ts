@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ArtifactStore, type CallContext, type ProgressListener, type WorkflowContext } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
+import { UsageError } from '../errors.js';
 import { createProgress } from '../util/progress.js';
 
 export interface OpenedWorkflow {
@@ -28,6 +29,28 @@ export async function openWorkflow(ctx: CliContext, store?: string): Promise<Ope
     random: ctx.random,
   };
   return { wf, caller: { ...services.caller, region: services.region }, region: services.region, home: services.home };
+}
+
+/** `{ concurrency }` from a `--concurrency <n>` flag (a positive whole number), or nothing. */
+export function concurrencyOf(value: string | undefined): { concurrency?: number } {
+  if (value === undefined) return {};
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--concurrency expects a positive whole number, got "${value}"`);
+  return { concurrency: Number(value) };
+}
+
+/** `{ signal }` when the CLI was given an abort signal (SIGINT/SIGTERM), for a workflow input. */
+export function signalOf(ctx: CliContext): { signal?: AbortSignal } {
+  return ctx.io.signal ? { signal: ctx.io.signal } : {};
+}
+
+/** Runs `fn` with a progress bar (see workflowProgress) that is stopped however `fn` ends. */
+export async function withProgress<T>(ctx: CliContext, label: string, fn: (onProgress: ProgressListener) => Promise<T>): Promise<T> {
+  const bar = workflowProgress(ctx, label);
+  try {
+    return await fn(bar.onProgress);
+  } finally {
+    bar.stop();
+  }
 }
 
 const ZEROS = new Uint8Array(1 << 20);
