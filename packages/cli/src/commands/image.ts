@@ -56,6 +56,7 @@ export async function imageShare(ctx: CliContext, id: string, o: ShareArgs, add 
 }
 
 export async function imageCopy(ctx: CliContext, id: string, o: CopyArgs & { name?: string; concurrency?: string }): Promise<void> {
+  const concurrency = concurrencyOf(o.concurrency); // flags first: no keystore is opened for bad input
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
   const { image } = await withProgress(ctx, `image copy ${id}`, (onProgress) => copyImage(wf, {
     caller,
@@ -67,7 +68,7 @@ export async function imageCopy(ctx: CliContext, id: string, o: CopyArgs & { nam
     mode: o.rewrap ? 'rewrap' : 'rekey',
     ...(o.name !== undefined ? { name: o.name } : {}),
     ...(o.description !== undefined ? { description: o.description } : {}),
-    ...concurrencyOf(o.concurrency),
+    ...concurrency,
     onProgress,
     ...signalOf(ctx),
   }));

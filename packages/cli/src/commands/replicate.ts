@@ -24,10 +24,11 @@ export function resolveLocation(ctx: CliContext, home: string, location: string)
 }
 
 export async function replicateCommand(ctx: CliContext, o: { from: string; to: string; key: string; concurrency?: string }): Promise<void> {
+  const concurrency = concurrencyOf(o.concurrency); // flags first: no keystore is opened for bad input
   const { wf, caller, region, home } = await openWorkflow(ctx);
   const r = await withProgress(ctx, 'replicate', (onProgress) => replicate(wf, {
     caller, region, from: resolveLocation(ctx, home, o.from), to: resolveLocation(ctx, home, o.to), keyId: o.key,
-    ...concurrencyOf(o.concurrency),
+    ...concurrency,
     onProgress,
     ...signalOf(ctx),
   }));
