@@ -110,6 +110,20 @@ describe('envelope serve: SigV4 and the JSON 1.1 edge', () => {
     client.destroy();
   });
 
+  it('lets the AWS SDK correct its clock skew from the Date header (like AWS)', async () => {
+    clock = new Date(Date.now() + 20 * 60_000); // the server is 20 minutes ahead of the client
+    const client = new KMSClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${server.port}`,
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET },
+      maxAttempts: 3,
+    });
+    const res = await client.send(new GenerateRandomCommand({ NumberOfBytes: 2 }));
+    assert.equal(res.Plaintext?.length, 2);
+    assert.equal(res.$metadata.attempts, 2, 'the first attempt is refused as expired, the retry uses the corrected clock');
+    client.destroy();
+  });
+
   it('parses the Authorization header', () => {
     const a = parseAuthorization(`AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20261123/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=ABCDEF`);
     assert.equal(a.accessKeyId, ACCESS_KEY);
