@@ -86,11 +86,13 @@ describe('envelope bin (spawned)', function () {
     await ok(['iam', 'create-user', '--name', 'svc'], { home });
     await ok(['iam', 'put-policy', '--user', 'svc', '--name', 'rand', '--document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:GenerateRandom","Resource":"*"}]}'], { home });
     const ak = (await ok(['--json', 'iam', 'create-access-key', '--user', 'svc'], { home })).json<{ AccessKey: { AccessKeyId: string; SecretAccessKey: string } }>().AccessKey;
-    const child = spawn(process.execPath, [BIN, '--json', 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, [BIN, '--json', 'serve', '--port', '0', '--log-requests'], {
       cwd: home,
       env: { ...process.env, ENVELOPE_HOME: home, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let log = '';
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
     const endpoint = await new Promise<string>((resolve, reject) => {
       let buf = '';
       child.stdout.on('data', (c: Buffer) => {
@@ -107,6 +109,8 @@ describe('envelope bin (spawned)', function () {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     assert.equal(code, 0);
+    assert.equal(log.match(/^200 GenerateRandom arn:aws:iam::111122223333:user\/svc [\d.]+ms$/gm)?.length, 8, log);
+    assert.ok(!log.includes(ak.SecretAccessKey));
     const keys = (await ok(['--json', 'key', 'list'], { home })).json<{ Keys: { KeyArn: string }[] }>();
     assert.ok(keys.Keys.some((k) => k.KeyArn === key));
     assert.equal((await ok(['--json', 'audit', 'verify'], { home })).json<{ ok: boolean }>().ok, true);

@@ -6,7 +6,7 @@
 import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
 import { writeText } from '../io.js';
-import { startKmsServer, DEFAULT_MAX_BODY_BYTES } from '../serve/server.js';
+import { startKmsServer, DEFAULT_MAX_BODY_BYTES, type RequestLogEvent } from '../serve/server.js';
 
 export const DEFAULT_SERVE_PORT = 4599;
 
@@ -14,6 +14,8 @@ export interface ServeArgs {
   readonly host?: string;
   readonly port?: string;
   readonly maxBodyBytes?: string;
+  /** One line per request on stderr: operation, status, error name, principal, milliseconds. */
+  readonly logRequests?: boolean;
 }
 
 export async function serveCommand(ctx: CliContext, args: ServeArgs): Promise<void> {
@@ -32,6 +34,13 @@ export async function serveCommand(ctx: CliContext, args: ServeArgs): Promise<vo
     host,
     port,
     maxBodyBytes: maxBody,
+    ...(args.logRequests === true
+      ? {
+          onRequest: (e: RequestLogEvent) => {
+            ctx.io.stderr.write(`${e.status} ${e.operation || '-'}${e.errorName ? ` ${e.errorName}` : ''} ${e.principal ?? '-'} ${e.ms.toFixed(1)}ms\n`);
+          },
+        }
+      : {}),
   });
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${running.port}`;
   if (ctx.opts.json) await writeText(ctx.io.stdout, `${JSON.stringify({ Endpoint: endpoint, Region: services.region })}\n`);

@@ -34,6 +34,8 @@ export interface RequestLogEvent {
   readonly status: number;
   readonly errorName?: string;
   readonly principal?: string;
+  /** Time from the request's arrival to the response. */
+  readonly ms: number;
 }
 
 /** The caller identity handed to the Kms (CallContext of packages/core/src/kms/call-context.ts). */
@@ -139,6 +141,7 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
   return (req, res) => {
     let operation = '';
     let principal: string | undefined;
+    const started = performance.now();
     const send = (status: number, body: unknown, errorName?: string) => {
       const payload = Buffer.from(JSON.stringify(body), 'utf8');
       if (!res.headersSent) {
@@ -152,7 +155,7 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
         });
       }
       res.end(payload);
-      opts.onRequest?.({ operation, status, ...(errorName ? { errorName } : {}), ...(principal ? { principal } : {}) });
+      opts.onRequest?.({ operation, status, ms: performance.now() - started, ...(errorName ? { errorName } : {}), ...(principal ? { principal } : {}) });
     };
     const handle = async () => {
       const { path, query } = splitUrl(req.url ?? '/');
