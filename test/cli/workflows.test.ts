@@ -39,6 +39,8 @@ describe('envelope snapshot / image / replicate', function () {
     assert.match(id, /^snap-[0-9a-f]{17}$/);
     assert.match((await ok(asA('snapshot', 'list'), opts())).out, new RegExp(`${id}  ${A}  us-east-1  150000 B  ${keyA}`));
 
+    const check = await ok(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks', '--check'), opts());
+    assert.match(check.out, new RegExp(`^missing: snapshot ${id}: .*\nmissing: kms:DescribeKey on ${keyA} \\(source key\\): cross-account`));
     const denied = await cli(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks'), opts());
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, new RegExp(`^AccessDeniedException: The copy of ${id} cannot start: 4 missing permissions:`));
@@ -53,6 +55,7 @@ describe('envelope snapshot / image / replicate', function () {
     const policy = (await ok(asA('--json', 'policy', 'get', keyA), opts())).out;
     assert.match(policy, /EnvelopeShareWith222222222222/);
 
+    assert.equal((await ok(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks', '--check'), opts())).out, `the copy of ${id} (rekey) has every permission it needs\n`);
     const copyId = (await ok(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks'), opts())).out.trim();
     await ok(asB('snapshot', 'export', copyId, '-o', 'copy.env'), opts());
     await ok(asB('decrypt', 'copy.env', '-o', 'copy.img'), opts());

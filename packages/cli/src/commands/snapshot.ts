@@ -4,7 +4,7 @@
  * ModifySnapshotAttribute, CopySnapshot). Thin: parse flags → one core workflow call → print.
  */
 import {
-  copySnapshot, createSnapshot, exportSnapshot, readableSnapshot, shareSnapshot, unshareSnapshot,
+  copySnapshot, createSnapshot, exportSnapshot, planSnapshotCopy, readableSnapshot, shareSnapshot, unshareSnapshot,
   type ShareReport, type SnapshotMeta,
 } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
@@ -112,6 +112,8 @@ export async function snapshotUnshare(ctx: CliContext, id: string, o: ShareArgs)
 }
 
 export interface CopyArgs extends StoreArg {
+  /** Only run the pre-check and print what is missing; copy nothing. */
+  readonly check?: boolean;
   readonly sourceAccount?: string;
   readonly sourceRegion?: string;
   readonly key: string;
@@ -122,18 +124,26 @@ export interface CopyArgs extends StoreArg {
 
 export async function snapshotCopy(ctx: CliContext, id: string, o: CopyArgs): Promise<void> {
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
-  const meta = await withProgress(ctx, `snapshot copy ${id}`, (onProgress) => copySnapshot(wf, {
+  const input = {
     caller,
     sourceAccount: o.sourceAccount ?? caller.accountId,
     sourceRegion: o.sourceRegion ?? region,
     snapshotId: id,
     region,
     keyId: o.key,
-    mode: o.rewrap ? 'rewrap' : 'rekey',
+    mode: o.rewrap ? 'rewrap' as const : 'rekey' as const,
     tags: parseKeyValues(o.tag, '--tag') ?? {},
     ...(o.description !== undefined ? { description: o.description } : {}),
-    onProgress,
-    ...signalOf(ctx),
-  }));
+  };
+  if (o.check) {
+    const plan = await planSnapshotCopy(wf, input);
+    const missing = plan.missing.map((m) => ({ What: m.what, Reason: m.reason }));
+    const text = missing.length === 0
+      ? `the copy of ${id} (${plan.mode}) has every permission it needs`
+      : missing.map((m) => `missing: ${m.What}: ${m.Reason}`).join('\n');
+    await ctx.print({ SnapshotId: id, Mode: plan.mode, TargetKeyArn: plan.targetKeyArn, Missing: missing }, text);
+    return;
+  }
+  const meta = await withProgress(ctx, `snapshot copy ${id}`, (onProgress) => copySnapshot(wf, { ...input, onProgress, ...signalOf(ctx) }));
   await ctx.print({ Snapshot: meta }, `${meta.snapshotId}\n`);
 }

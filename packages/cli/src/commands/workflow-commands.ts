@@ -69,6 +69,7 @@ export function registerWorkflowCommands(program: Command, sub: Sub, bind: Bind)
     .action(bind((ctx, id: string, o: Opts) => snapshot.snapshotUnshare(ctx, id, o as never)));
   copyOptions(sub(snap, 'copy', 'copy a (shared) snapshot into your account, re-encrypted under your key (CopySnapshot)').argument('<id>'))
     .option('--tag <k=v>', 'tag (repeatable)', collect)
+    .option('--check', 'only run the permission pre-check and print what is missing; copy nothing')
     .action(bind((ctx, id: string, o: Opts) => snapshot.snapshotCopy(ctx, id, o as never)));
 
   const img = sub(program, 'image', 'images: named sets of snapshots');
