@@ -43,8 +43,10 @@ export function randomSuffix(): string {
   return Buffer.from(systemRandom(6)).toString('hex');
 }
 
-/** True when the file starts with the Envelope magic bytes (not by name). */
+/** True when the path is a regular file starting with the Envelope magic bytes (not by name). */
 export async function isEnvelopeFile(path: string): Promise<boolean> {
+  // Only regular files: opening a FIFO or device to peek would block or consume it.
+  if (!(await stat(path).then((s) => s.isFile(), () => false))) return false;
   let h;
   try {
     h = await open(path, 'r');

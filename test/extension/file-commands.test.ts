@@ -11,7 +11,8 @@ import { decryptFiles } from '../../extension/src/commands/decrypt-files.js';
 import { encryptFiles, presetFrom } from '../../extension/src/commands/encrypt-files.js';
 import { inspectEnvelopeFile } from '../../extension/src/commands/inspect-file.js';
 import { reencryptFiles } from '../../extension/src/commands/reencrypt-files.js';
-import { inspectFile } from '../../extension/src/file-crypto.js';
+import { inspectFile, isEnvelopeFile } from '../../extension/src/file-crypto.js';
+import { spawnSync } from 'node:child_process';
 import { lastUsedKeys } from '../../extension/src/key-choices.js';
 import { reportError } from '../../extension/src/error-report.js';
 import { openDefaultKms, rootCaller } from '@envelope/core';
@@ -204,6 +205,18 @@ describe('extension: file command handlers', () => {
     assert.equal(shown.File, `${a}.enc`);
     assert.equal(shown.encryptedDataKeys[0]!.keyId, ks.keyA);
     assert.equal(ui.documents[0]!.content.includes('inspect me'), false);
+  });
+
+  it('magic-byte detection reads regular files only (a FIFO is not opened, so nothing blocks)', async () => {
+    const fifo = join(ws, 'pipe');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    assert.equal(await isEnvelopeFile(fifo), false);
+    assert.equal(await isEnvelopeFile(join(ws, 'missing')), false);
+    const a = file('m.txt', 'x');
+    const env = commandEnv(new FakeUi(), ks.backend, () => settingsFor(ks.home));
+    await encryptFiles(env, [a], { keyId: 'alias/a', context: {} });
+    assert.equal(await isEnvelopeFile(`${a}.enc`), true);
+    assert.equal(await isEnvelopeFile(a), false);
   });
 
   it('command presets accept only a string key id and a string-valued context', () => {

@@ -5,12 +5,13 @@
  * from the editor's context menu.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, createWriteStream, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CONFIG_CONTEXT, decryptBytes, PRIMARY_ALIAS, SECRET_TEXT } from '../fixture.js';
 import { findFilesContaining } from '../scan.js';
-import { contextMenuClick, encryptedEditorFrame, explorerRow, quickInput, waitForNotification } from './workbench.js';
+import { clickNotificationButton, contextMenuClick, encryptedEditorFrame, explorerRow, quickInput, waitForNotification } from './workbench.js';
 
 export interface UiContext {
   readonly page: Page;
@@ -92,6 +93,52 @@ export const uiTests: UiTest[] = [
       for (const name of ['multi-a.txt', 'multi-b.txt']) {
         const bytes = await pollFile(join(workspace, `${name}.enc`), (b) => b.length > 4 && b.subarray(0, 4).equals(MAGIC));
         assert.equal((await decryptBytes(home, bytes)).text, `${name} plaintext\n`);
+      }
+    },
+  },
+  {
+    name: 'Cancel on the progress notification stops a long encrypt and leaves no output or temp file',
+    async run({ page, workspace }) {
+      // A FIFO fed slowly stands in for a very large file: the encrypt cannot finish before Cancel.
+      const fifo = join(workspace, 'slow.pipe');
+      const made = spawnSync('mkfifo', [fifo]);
+      assert.equal(made.status, 0, 'mkfifo');
+      let opened = false;
+      const writer = createWriteStream(fifo);
+      writer.on('open', () => (opened = true));
+      writer.on('error', () => undefined);
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const timer = setInterval(() => {
+        if (writer.writable && writer.writableLength < 1 << 20) writer.write(chunk);
+      }, 50);
+      const temps = () => readdirSync(workspace).filter((f) => f.startsWith('.slow.pipe.') && f.endsWith('.envelope-tmp'));
+      try {
+        await contextMenuClick(page, explorerRow(page, 'slow.pipe'), /Encrypt File/);
+        const qi = quickInput(page);
+        await qi.locator('.monaco-list-row').first().waitFor({ state: 'visible' });
+        await page.keyboard.press('Enter');
+        await qi.getByText(/Encryption context/).waitFor();
+        await page.keyboard.press('Enter');
+        const deadline = Date.now() + 15_000;
+        while (temps().length === 0 && Date.now() < deadline) await page.waitForTimeout(100);
+        assert.equal(temps().length, 1, 'the encrypt is under way (writing its temp file)');
+        await clickNotificationButton(page, /Encrypt slow\.pipe/, 'Cancel');
+        const gone = Date.now() + 15_000;
+        while (temps().length > 0 && Date.now() < gone) await page.waitForTimeout(100);
+        assert.deepEqual(temps(), [], 'the temp file is removed on cancel');
+        assert.equal(existsSync(join(workspace, 'slow.pipe.enc')), false, 'no output file');
+      } finally {
+        clearInterval(timer);
+        writer.destroy();
+        if (!opened) {
+          // Unblock a writer still waiting for a reader, so the runner can exit.
+          try {
+            closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+          } catch {
+            /* already gone */
+          }
+        }
+        rmSync(fifo, { force: true });
       }
     },
   },

@@ -60,6 +60,20 @@ export async function waitForNotification(page: Page, text: string | RegExp, tim
   }
 }
 
+/** Clicks a button (e.g. Cancel of a progress notification) of the notification matching `text`. */
+export async function clickNotificationButton(page: Page, text: string | RegExp, button: string): Promise<void> {
+  const toast = page.locator('.notification-toast').filter({ hasText: text }).first();
+  if (await toast.waitFor({ timeout: 2_000 }).then(() => true, () => false)) {
+    await toast.getByRole('button', { name: button }).click();
+    return;
+  }
+  await page.locator('[id="status.notifications"]').click();
+  const item = page.locator('.notifications-center .notification-list-item').filter({ hasText: text }).first();
+  await item.waitFor({ timeout: 15_000 });
+  await item.getByRole('button', { name: button }).click();
+  await page.keyboard.press('Escape');
+}
+
 /** The Encrypted Editor's inner webview document (VS Code nests the content in a second iframe). */
 export function encryptedEditorFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
