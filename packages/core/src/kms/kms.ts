@@ -81,7 +81,7 @@ export class Kms {
   }
 
   /**
-   * The door. Every operation runs through here: validate → (apply due scheduled work) →
+   * The door. Every operation runs through here: validate → (prepare slow work; apply due scheduled work) →
    * resolve each target key → key state check → authorize → act → audit (success or error).
    */
   async call<Req, Res>(op: Operation<Req, Res>, req: Req, caller: CallContext = this.defaultCaller): Promise<Res> {
@@ -91,6 +91,7 @@ export class Kms {
     try {
       if (typeof req !== 'object' || req === null) throw new ValidationException('The request must be an object');
       op.validate?.(req);
+      const prepared = op.prepare ? await op.prepare(req, { caller, region }) : undefined;
       await this.applyDueWork();
       const run = async (store: KeystoreState, kms: KmsSection): Promise<Res> => {
         const env = { caller, region };
@@ -124,7 +125,7 @@ export class Kms {
         }
         const ctx: OpContext = {
           caller, region, section: kms, store, keys, aliases, now: this.clock().getTime(),
-          clock: this.clock, random: this.random, sealer: this.store.sealer, defaultRegion: this.region,
+          clock: this.clock, random: this.random, sealer: this.store.sealer, defaultRegion: this.region, prepared,
         };
         return op.act(ctx, req);
       };

@@ -40,6 +40,8 @@ export interface OpContext extends ResolveEnv {
   readonly sealer: Sealer;
   /** The Kms's default region (for ReplicateKey/UpdatePrimaryRegion validation). */
   readonly defaultRegion: string;
+  /** What `prepare` returned (undefined when the operation has none). */
+  readonly prepared?: unknown;
 }
 
 export interface Operation<Req, Res> {
@@ -51,6 +53,11 @@ export interface Operation<Req, Res> {
   readonly mutates: boolean;
   /** Request checks that need no state (throw ValidationException). */
   validate?(req: Req): void;
+  /**
+   * Slow work that needs no state (e.g. RSA key generation), done before the keystore lock is
+   * taken so other writers are not held up; the result reaches `act` as `ctx.prepared`.
+   */
+  prepare?(req: Req, env: ResolveEnv): Promise<unknown>;
   /** Keys to resolve; may throw (e.g. InvalidCiphertextException for an unreadable blob). */
   targets?(req: Req, env: ResolveEnv): KeyTarget[];
   /** Extra condition values for the Authorizer. */

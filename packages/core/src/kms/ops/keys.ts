@@ -6,7 +6,8 @@ import { MAX_DESCRIPTION_LENGTH, MAX_POLICY_BYTES, MAX_TAGS } from '../constants
 import { keyArn, newKeyId, newVersionId } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
 import { KEY_SPECS, validateSpecUsage, keyFamily } from '../key-specs.js';
-import { generateMaterial, sealMaterial } from '../material.js';
+import { generateMaterial, sealMaterial, type NewMaterial } from '../material.js';
+import { generateRsa } from '../asymmetric.js';
 import { toKeyMetadata } from '../metadata.js';
 import { keyIdTarget, keyOf, type OpContext, type Operation } from '../operation.js';
 import type {
@@ -76,7 +77,7 @@ export interface NewKeyOptions {
 }
 
 /** Builds and stores a new key record (with its first version unless the origin is EXTERNAL). */
-export async function createKeyRecord(ctx: OpContext, o: NewKeyOptions): Promise<KeyRecord> {
+export async function createKeyRecord(ctx: OpContext, o: NewKeyOptions, pregenerated?: NewMaterial): Promise<KeyRecord> {
   const keyId = newKeyId(ctx.random, o.multiRegion);
   const arn = keyArn(o.region, o.accountId, keyId);
   const rec: KeyRecord = {
@@ -90,7 +91,7 @@ export async function createKeyRecord(ctx: OpContext, o: NewKeyOptions): Promise
   if (o.awsService) rec.awsService = o.awsService;
   if (o.origin === 'AWS_KMS') {
     const versionId = newVersionId(ctx.random);
-    const { material, publicKey } = await generateMaterial(o.keySpec, ctx.random);
+    const { material, publicKey } = pregenerated ?? await generateMaterial(o.keySpec, ctx.random);
     rec.versions.push({ id: versionId, createdAt: ctx.now, sealed: sealMaterial(ctx.sealer, keyId, versionId, material) });
     material.fill(0);
     if (publicKey) rec.publicKey = publicKey;
@@ -106,6 +107,14 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
     if (req.KeySpec && req.CustomerMasterKeySpec && req.KeySpec !== req.CustomerMasterKeySpec) {
       throw new ValidationException('KeySpec and CustomerMasterKeySpec must not differ; use KeySpec');
     }
+  },
+  // RSA generation takes seconds: do it before the keystore lock is taken.
+  async prepare(req): Promise<NewMaterial | undefined> {
+    const spec = req.KeySpec ?? req.CustomerMasterKeySpec;
+    if (typeof spec !== 'string' || !/^RSA_(2048|3072|4096)$/.test(spec) || (req.Origin ?? 'AWS_KMS') !== 'AWS_KMS') return undefined;
+    validateSpecUsage(spec as KeySpec, (req.KeyUsage ?? 'ENCRYPT_DECRYPT') as KeyUsage);
+    const pair = await generateRsa(Number(spec.slice(4)));
+    return { material: pair.privateKey, publicKey: pair.publicKey };
   },
   async act(ctx, req) {
     const keySpec = requireEnum(req.KeySpec ?? req.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT', 'KeySpec', KEY_SPECS);
@@ -125,7 +134,7 @@ export const createKeyOp: Operation<CreateKeyRequest, CreateKeyResponse> = {
       tags: validateTags(req.Tags),
       multiRegion: req.MultiRegion === true,
       keyManager: 'CUSTOMER',
-    });
+    }, ctx.prepared as NewMaterial | undefined);
     // Principals must exist and the caller must keep PutKeyPolicy (lockout safety check).
     if (req.Policy !== undefined) checkNewKeyPolicy(ctx, req.Policy, rec.arn, rec.accountId, req.BypassPolicyLockoutSafetyCheck);
     return { KeyMetadata: toKeyMetadata(ctx.section, rec) };
