@@ -120,6 +120,15 @@ describe('envelope files: encrypt / decrypt / inspect / reencrypt', function () 
     }
   });
 
+  it('decrypt --key restricts unwrapping to the given keys (strict mode)', async () => {
+    await writeFile(join(home, 'strict.txt'), 'strict');
+    await ok(['encrypt', 'strict.txt', '--key', keyA, '-o', 'strict.enc'], opts());
+    assert.equal((await ok(['decrypt', 'strict.enc', '-o', '-', '--key', keyA], opts())).out, 'strict');
+    const other = await cli(['decrypt', 'strict.enc', '-o', 'strict.out', '--key', keyB], opts());
+    assert.equal(other.code, 1);
+    await assert.rejects(stat(join(home, 'strict.out')), { code: 'ENOENT' });
+  });
+
   it('reencrypt --rewrap changes only the header; the body bytes are identical', async () => {
     const data = pattern(100_000, 5);
     await writeFile(join(home, 'w.bin'), data);

@@ -75,11 +75,12 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   sub(program, 'decrypt', 'decrypt a file or stdin (-)')
     .argument('<in>', 'input file, or - for stdin')
     .option('-o, --output <out>', 'output file, or - for stdout (default: <in> without .enc)')
+    .option('-k, --key <key>', 'only unwrap with this key (repeatable; default: the key the header names)', collect)
     .option('-c, --context <k=v>', 'required encryption context pair (repeatable; must match exactly)', collect)
     .option('--range <start:end>', 'decrypt only plaintext bytes [start, end) (reads only the frames needed)')
     .option('-f, --force', 'overwrite an existing output file')
     .action(bind((ctx, input: string, o: Record<string, unknown>) =>
-      files.decryptCommand(ctx, { input, output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, range: o['range'] as string | undefined, force: o['force'] === true }),
+      files.decryptCommand(ctx, { input, keys: o['key'] as string[] | undefined, output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, range: o['range'] as string | undefined, force: o['force'] === true }),
     ));
   sub(program, 'inspect', 'show a message header (no key needed)')
     .argument('<file>')

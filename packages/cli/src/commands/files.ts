@@ -37,6 +37,8 @@ export interface EncryptArgs {
 
 export interface DecryptArgs {
   readonly input: string;
+  /** Only unwrap with these keys (strict mode); default: whichever key the header names (discovery). */
+  readonly keys?: readonly string[];
   readonly output?: string;
   readonly context?: readonly string[];
   readonly range?: string;
@@ -134,7 +136,7 @@ export async function encryptCommand(ctx: CliContext, args: EncryptArgs): Promis
   await report(ctx, output, { Operation: 'Encrypt', Input: args.input, Output: output, KeyIds: [...args.keys], PlaintextBytes: bytes });
 }
 
-/** `envelope decrypt <in|-> [-o out|-] [--context k=v …] [--range START:END] [--force]` */
+/** `envelope decrypt <in|-> [-o out|-] [--key K …] [--context k=v …] [--range START:END] [--force]` */
 export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promise<void> {
   const input = ctx.path(args.input);
   let outName = args.output;
@@ -148,7 +150,7 @@ export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promis
   const context = parseKeyValues(args.context, '--context');
   await assertWritable({ path: output, force: args.force === true });
   const services = await ctx.open();
-  const keyring = services.discoveryKeyring();
+  const keyring = args.keys !== undefined && args.keys.length > 0 ? services.keyring(args.keys) : services.discoveryKeyring();
   const opts = { keyring, ...(context !== undefined ? { context } : {}) };
   if (args.range !== undefined) {
     if (input === '-') throw new UsageError('--range needs a file input (it reads only the frames it needs)');
