@@ -152,6 +152,16 @@ describe('envelope keys and access commands', function () {
     assert.equal((await cli(['--profile', 'nobody', 'key', 'list'], o())).code, 1);
   });
 
+  it('roles and grant retirement by the retiring principal', async () => {
+    const role = (await ok(['--json', 'iam', 'create-role', '--name', 'deployer', '--description', 'CI'], o())).json<{ Role: { Arn: string } }>();
+    assert.equal(role.Role.Arn, 'arn:aws:iam::111122223333:role/deployer');
+    const k = await create();
+    const g = (await ok(['--json', 'grant', 'create', k.KeyId, '--grantee', role.Role.Arn, '--operations', 'Encrypt', '--retiring', 'arn:aws:iam::111122223333:root'], o())).json<{ GrantId: string }>();
+    await ok(['grant', 'retire', '--key', k.Arn, '--grant-id', g.GrantId], o());
+    assert.equal((await ok(['--json', 'grant', 'list', k.KeyId], o())).json<{ Grants: unknown[] }>().Grants.length, 0);
+    assert.equal((await cli(['grant', 'retire'], o())).code, 2);
+  });
+
   it('audit query finds allowed and denied calls, audit verify passes', async () => {
     const denied = (await ok(['--json', 'audit', 'query', '--error', 'AccessDeniedException'], o())).json<{ Events: { eventName: string; userIdentity: { arn: string } }[] }>();
     assert.ok(denied.Events.some((e) => e.eventName === 'Decrypt' && e.userIdentity.arn.endsWith(':user/dave')));

@@ -204,7 +204,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   sub(iamCmd, 'create-role', 'CreateRole')
     .requiredOption('--name <name>')
     .option('--account <id>')
-    .option('--trust <json|@file>', 'AssumeRolePolicyDocument')
+    .option('--description <text>')
     .action(bind((ctx, o: Record<string, unknown>) => iam.iamCreateRole(ctx, o as { name: string })));
   sub(iamCmd, 'put-policy', 'PutUserPolicy / PutRolePolicy')
     .option('--user <name>')

@@ -27,11 +27,10 @@ export async function iamCreateUser(ctx: CliContext, args: { name: string; accou
   await ctx.print(res, `created user ${res.User.Arn}`);
 }
 
-export async function iamCreateRole(ctx: CliContext, args: { name: string; account?: string; trust?: string }): Promise<void> {
+export async function iamCreateRole(ctx: CliContext, args: { name: string; account?: string; description?: string }): Promise<void> {
   const services = await ctx.open();
   const target = await ensureAccount(services, args.account);
-  const trust = args.trust !== undefined ? await readValueArg(args.trust, ctx.io, '--trust') : undefined;
-  const res = await services.iam.CreateRole({ RoleName: args.name, ...target, ...(trust !== undefined ? { AssumeRolePolicyDocument: trust } : {}) } as Parameters<Services['iam']['CreateRole']>[0]);
+  const res = await services.iam.CreateRole({ RoleName: args.name, ...target, ...(args.description !== undefined ? { Description: args.description } : {}) });
   await ctx.print(res, `created role ${res.Role.Arn}`);
 }
 
