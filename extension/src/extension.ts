@@ -112,6 +112,14 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
     }),
   );
 
+  /** One error notification; a keystore that cannot be opened offers to set the passphrase. */
+  const showError = async (text: string, name: string) => {
+    const setPassphrase = 'Set Keystore Passphrase…';
+    const actions = name === 'KeystoreException' ? [setPassphrase] : [];
+    const choice = await vscode.window.showErrorMessage(`Envelope: ${text}`, ...actions);
+    if (choice === setPassphrase) await vscode.commands.executeCommand('envelope.setPassphrase');
+  };
+
   /** Registers a command whose errors become one notification with the AWS error name. */
   const command = (id: string, label: string, fn: (...args: unknown[]) => Promise<unknown>) =>
     sub(
@@ -120,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
           return await fn(...args);
         } catch (e) {
           const r = reportError(e, label);
-          if (r.show) void vscode.window.showErrorMessage(`Envelope: ${r.text}`);
+          if (r.show) void showError(r.text, r.name);
           return undefined;
         }
       }),
@@ -133,7 +141,8 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
   };
   const afterKeyChange = <T>(p: Promise<T>) => p.finally(() => keys.refresh());
 
-  command('envelope.encryptFile', 'Encrypt', (a, b, c) => encryptFiles(env, paths(a, b), presetFrom(c)));
+  // Encrypt may create the keystore and a first key: the Keys view follows.
+  command('envelope.encryptFile', 'Encrypt', (a, b, c) => afterKeyChange(encryptFiles(env, paths(a, b), presetFrom(c))));
   command('envelope.decryptFile', 'Decrypt', (a, b) => decryptFiles(env, paths(a, b)));
   command('envelope.reencryptFile', 'Re-encrypt', (a, b, c) => reencryptFiles(env, paths(a, b), presetFrom(c)));
   command('envelope.inspectFile', 'Inspect', async (a, b) => {

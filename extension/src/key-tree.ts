@@ -71,8 +71,12 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode> {
       }
     }
     if (node.kind !== 'key') return [];
-    const backend = await this.backend();
-    const rotation = await loadRotationInfo(backend.api, node.entry.keyId);
-    return keyDetailRows(node.entry, rotation).map((r) => ({ kind: 'detail', label: r.label, value: r.value }));
+    try {
+      const backend = await this.backend();
+      const rotation = await loadRotationInfo(backend.api, node.entry.keyId);
+      return keyDetailRows(node.entry, rotation).map((r) => ({ kind: 'detail', label: r.label, value: r.value }));
+    } catch (e) {
+      return [{ kind: 'message', text: reportError(e).text }];
+    }
   }
 }
