@@ -10,6 +10,7 @@ import { FIRST_KEY_ALIAS } from '../../extension/src/commands/pick-key.js';
 import { inspectFile } from '../../extension/src/file-crypto.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDefaultKms, rootCaller } from '@envelope/core';
 import { BackendSession, passphraseSecretKey } from '../../extension/src/backend-session.js';
 import type { KmsApi } from '../../extension/src/core-adapter.js';
 import {
@@ -81,6 +82,18 @@ describe('extension: backend session', () => {
     const s = new BackendSession(() => settingsFor(home, { createKeystoreWithoutAsking: true }), new MemorySecrets(), async () => assert.fail('asked'));
     await (await s.get()).api.CreateKey({});
     assert.equal(existsSync(join(home, KEYSTORE_FILE)), true);
+  });
+
+  it('a passphrase-protected keystore opens with the SecretStorage passphrase and fails with KeystoreException without it', async () => {
+    const home = join(dir, 'pp-home');
+    const seeded = openDefaultKms({ home, region: 'us-east-1', passphrase: 'open sesame' });
+    await seeded.CreateKey({}, rootCaller(undefined, 'us-east-1'));
+    const secrets = new MemorySecrets();
+    const session = new BackendSession(() => settingsFor(home), secrets, async () => assert.fail('the keystore exists'));
+    await assert.rejects(async () => (await session.get()).api.ListKeys({}), (e: Error) => e.name === 'KeystoreException');
+    await session.setPassphrase(home, 'open sesame');
+    const keys = await (await session.get()).api.ListKeys({});
+    assert.equal(keys.Keys?.length, 1);
   });
 
   it('passes the SecretStorage passphrase to the keystore and reopens when settings change', async () => {
