@@ -194,6 +194,10 @@ describe('envelope keys and access commands', function () {
     assert.equal(help.code, 0);
     assert.match(help.out, /enable-rotation/);
     assert.equal((await cli([], o())).code, 2);
+    const group = await cli(['key'], o());
+    assert.equal(group.code, 2);
+    assert.match(group.stderr, /Usage: envelope key/);
+    assert.equal((await cli(['key', 'frob'], o())).code, 2);
     const unknown = await cli(['key', 'list', '--frobnicate'], o());
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /^UsageError: unknown option '--frobnicate'/);

@@ -281,7 +281,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT_OK;
-      if (e.code === 'commander.help') return EXIT_OK;
+      // A command group without its subcommand: help went to stderr; that is a usage error.
+      if (e.code === 'commander.help') return EXIT_USAGE;
       const message = e.message.replace(/^error: /, '');
       await writeText(io.stderr, `UsageError: ${message}\n(run "envelope --help" for usage)\n`);
       return EXIT_USAGE;
