@@ -40,7 +40,7 @@ import {
   VerifyCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
-import { AwsKmsKeyring, KmsKeyring, MultiKeyring, decrypt, encrypt, openDefaultKms, rootCaller } from '@envelope/core';
+import { AwsKmsKeyring, Iam, KmsKeyring, MultiKeyring, decrypt, encrypt, openDefaultKms, rootCaller } from '@envelope/core';
 import { runServeLoad } from '../../bench/serve-load.js';
 import { cli, ok, tempHome } from './helpers.js';
 
@@ -210,10 +210,16 @@ describe('envelope serve with the real AWS SDK v3', function () {
     }
   });
 
-  it('refuses unsigned-by-a-known-key and wrong-region clients', async () => {
+  it('refuses unknown or deactivated access keys and wrong-region clients', async () => {
     const stranger = client({ AccessKeyId: 'AKIAUNKNOWNUNKNOWN00', SecretAccessKey: 'x' });
     await assert.rejects(stranger.send(new ListKeysCommand({})), (e: Error) => e.name === 'UnrecognizedClientException');
     stranger.destroy();
+    const erinKey = await makeUser('erin', A);
+    const erin = client(erinKey);
+    assert.ok((await erin.send(new ListKeysCommand({}))).Keys);
+    await new Iam({ store: openDefaultKms({ home }).store }).UpdateAccessKey({ UserName: 'erin', AccessKeyId: erinKey.AccessKeyId, Status: 'Inactive' });
+    await assert.rejects(erin.send(new ListKeysCommand({})), (e: Error) => e.name === 'UnrecognizedClientException');
+    erin.destroy();
     const elsewhere = client(aliceKey, 'eu-west-1');
     await assert.rejects(elsewhere.send(new ListKeysCommand({})), (e: Error) => e.name === 'InvalidSignatureException');
     elsewhere.destroy();
