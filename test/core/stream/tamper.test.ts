@@ -174,3 +174,27 @@ describe('stream: tamper, truncation and splicing', () => {
     assert.ok(!e2.message.includes(hex(bytesFrom('not-it', 32))));
   });
 });
+
+describe('stream: limits through the decrypt stream', () => {
+  it('rejects a header over maxHeaderSize from the preamble, before the header body arrives', async () => {
+    const ct = await encrypt(new Uint8Array(10), { keyring, context: { k: 'v'.repeat(3000) } });
+    const dec = createDecryptStream({ keyring, maxHeaderSize: 1024 });
+    let headerSeen = false;
+    dec.on('header', () => (headerSeen = true));
+    // Only the first 11 bytes are written: the limit must fire without waiting for more.
+    const done = new Promise<Error>((resolve) => dec.on('error', resolve));
+    dec.write(Buffer.from(ct.subarray(0, 11)));
+    const err = await done;
+    assert.equal(err.name, 'LimitExceededException');
+    assert.match(err.message, /maxHeaderSize/);
+    assert.equal(headerSeen, false);
+  });
+
+  it('rejects an empty input and a non-Envelope input', async () => {
+    assert.equal((await streamDecrypt(new Uint8Array(0))).err?.name, 'InvalidCiphertextException');
+    const text = new TextEncoder().encode('hello, this is not an envelope message at all');
+    const r = await streamDecrypt(text);
+    assert.equal(r.err?.name, 'InvalidCiphertextException');
+    assert.match(r.err!.message, /magic/);
+  });
+});

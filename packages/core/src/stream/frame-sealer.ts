@@ -3,7 +3,7 @@
  * sealed as non-final, and on `end` seals the remainder (0..frameLength−1 bytes, possibly empty)
  * as the final frame. Holds at most one frame of plaintext; pure apart from the AEAD backend.
  */
-import { LimitExceededException } from '../errors.js';
+import { LimitExceededException, ValidationException } from '../errors.js';
 import type { AeadBackend, AeadKey } from '../crypto/aead.js';
 import { FrameCounter } from '../format/frame.js';
 import { MAX_FRAMES } from '../format/suite.js';
@@ -25,7 +25,7 @@ export class FrameSealer {
 
   /** Adds plaintext; appends the ciphertext of every completed frame to `out`. */
   write(chunk: Uint8Array, out: Uint8Array[]): void {
-    if (this.done) throw new Error('write after end of the encrypted message');
+    if (this.done) throw new ValidationException('write after the end of the encrypted message');
     this.queue.push(chunk);
     while (this.queue.length >= this.frameLength) this.seal(this.queue.take(this.frameLength), false, out);
     this.queue.detach();
