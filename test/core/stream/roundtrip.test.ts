@@ -135,6 +135,23 @@ describe('stream: round trips', () => {
     assert.equal((await decrypt(ct, { keyring })).plaintext.length, 400 * F);
   });
 
+  it('Node streams: the decrypt stream also respects backpressure', async () => {
+    const ct = await encrypt(new Uint8Array(400 * F), { keyring, frameLength: F });
+    let offered = 0;
+    const source = new Readable({
+      read() {
+        const n = Math.min(F, ct.length - offered);
+        this.push(n === 0 ? null : Buffer.from(ct.subarray(offered, offered + n)));
+        offered += n;
+      },
+    });
+    const dec = createDecryptStream({ keyring });
+    source.pipe(dec);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(offered < 20 * F, `read ${Math.round(offered / F)} frames with no consumer`);
+    assert.equal((await collect(dec)).length, 400 * F);
+  });
+
   it('Web streams: round trip with both backends, interoperable with the Node streams', async () => {
     const pt = bytesFrom('web', 3 * F + 5);
     for (const backend of ['noble', 'node'] as const) {
