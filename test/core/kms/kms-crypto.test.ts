@@ -49,6 +49,28 @@ describe('kms: cryptographic operations', function () {
     assert.equal(text((await kms.Decrypt({ CiphertextBlob: e.CiphertextBlob, KeyId: sym })).Plaintext), 'x');
   });
 
+  it('Decrypt/ReEncrypt of a blob that is not a valid ciphertext give InvalidCiphertextException, not NotFoundException', async () => {
+    const ascii = (s: string) => [s.length, ...Buffer.from(s, 'latin1')];
+    // version 0x01 | A | account | K | key id | version id (16) | nonce (32) | tag (16): the layout parses, the names do not
+    const blob = (account: string, keyId: string) => Uint8Array.from([0x01, ...ascii(account), ...ascii(keyId), ...new Array(64).fill(0xa5)]);
+    const keyId = sym.replace(/^.*\//, '');
+    const garbage = [
+      blob('abc', 'xy'), // → arn:aws:kms:us-east-1:abc:key/xy
+      blob('', ''),
+      blob('111122223333', 'not-a-key-id'),
+      blob('11112222333x', keyId),
+      blob('111122223333:key/a', keyId),
+      blob('\xb1\xb1\xb1\xb1\xb2\xb2\xb2\xb2\xb3\xb3\xb3\xb3', keyId), // high-bit digits
+      Uint8Array.from([0x01, 3, 0x61, 0x62, 0x63, 2, 0x78, 0x79, ...new Array(56).fill(0x5a)]), // 64 bytes
+    ];
+    for (const [i, b] of garbage.entries()) {
+      await rejectsWith(kms.Decrypt({ CiphertextBlob: b }), 'InvalidCiphertextException').catch((e) => assert.fail(`blob ${i}: ${(e as Error).message}`));
+      await rejectsWith(kms.ReEncrypt({ CiphertextBlob: b, DestinationKeyId: sym }), 'InvalidCiphertextException').catch((e) => assert.fail(`blob ${i}: ${(e as Error).message}`));
+    }
+    // A well-formed blob naming a key that does not exist is still NotFoundException (as after deletion).
+    await rejectsWith(kms.Decrypt({ CiphertextBlob: blob('111122223333', '1234abcd-12ab-44cd-96ef-1234567890ab') }), 'NotFoundException');
+  });
+
   it('Encrypt validates the plaintext size (1..4096) and key usage', async () => {
     await rejectsWith(kms.Encrypt({ KeyId: sym, Plaintext: new Uint8Array(4097) }), 'ValidationException');
     await rejectsWith(kms.Encrypt({ KeyId: sym, Plaintext: new Uint8Array(0) }), 'ValidationException');

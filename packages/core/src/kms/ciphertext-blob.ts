@@ -14,6 +14,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import type { Random } from '../defaults.js';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
+import { isKeyId } from './identifiers.js';
 import type { EncryptionContext } from './types.js';
 
 export const BLOB_VERSION = 0x01;
@@ -60,7 +61,13 @@ function encodeHeader(h: BlobHeader): Buffer {
   return Buffer.concat([Buffer.from([BLOB_VERSION, acct.length]), acct, Buffer.from([kid.length]), kid, vid]);
 }
 
-/** Parses the header; throws InvalidCiphertextException for anything that is not our blob. */
+const ACCOUNT_ID_RE = /^\d{12}$/;
+
+/**
+ * Parses the header; throws InvalidCiphertextException for anything that is not our blob,
+ * including a header whose account id (12 digits) or key id (UUID or mrk-…) is malformed, so a
+ * garbage blob never reaches key resolution (which would report NotFoundException).
+ */
 export function parseBlobHeader(blob: Uint8Array): { header: BlobHeader; headerLength: number } {
   const bad = () => new InvalidCiphertextException('The ciphertext is invalid or was not produced by this KMS.');
   if (!(blob instanceof Uint8Array) || blob.length < 3) throw bad();
@@ -68,11 +75,14 @@ export function parseBlobHeader(blob: Uint8Array): { header: BlobHeader; headerL
   let off = 1;
   const a = blob[off++]!;
   if (off + a + 1 > blob.length) throw bad();
-  const accountId = Buffer.from(blob.subarray(off, off + a)).toString('ascii');
+  // latin1 maps each byte to one character, so the checks below see the exact bytes.
+  const accountId = Buffer.from(blob.subarray(off, off + a)).toString('latin1');
+  if (!ACCOUNT_ID_RE.test(accountId)) throw bad();
   off += a;
   const k = blob[off++]!;
   if (off + k + VERSION_ID_BYTES + NONCE_BYTES + TAG_BYTES > blob.length) throw bad();
-  const keyId = Buffer.from(blob.subarray(off, off + k)).toString('ascii');
+  const keyId = Buffer.from(blob.subarray(off, off + k)).toString('latin1');
+  if (!isKeyId(keyId)) throw bad();
   off += k;
   const versionId = Buffer.from(blob.subarray(off, off + VERSION_ID_BYTES)).toString('hex');
   off += VERSION_ID_BYTES;
