@@ -8,7 +8,9 @@
  * - onDecrypt: Decrypt each "envelope-kms" EDK this keyring may use — in strict mode only EDKs of
  *   the configured keys (aliases and key ids resolved to ARNs), in discovery mode any EDK passing
  *   the filter — with the message's context as EncryptionContext. Multi-Region keys (mrk-) are
- *   decrypted through the replica in this keyring's region.
+ *   decrypted through the replica in this keyring's region. When no EDK unwraps, the most relevant
+ *   Kms error of the EDKs it owns is thrown (AccessDeniedException, then key state errors, ...;
+ *   "not this key" last), so a denial is not hidden behind the stream's IncorrectKeyException.
  */
 import { KmsError, ValidationException } from '../errors.js';
 import type { CallContext } from '../kms/call-context.js';
@@ -32,6 +34,25 @@ export interface KmsKeyringOptions {
   readonly grantTokens?: readonly string[];
 }
 
+/**
+ * How much a failed unwrap tells the caller, most first: a permission they can request, a key state
+ * they can change, anything else (tampering, throttling, ...), then "not this key" (deleted, wrong key).
+ */
+const ERROR_RANK: Readonly<Record<string, number>> = {
+  AccessDeniedException: 0,
+  DisabledException: 1,
+  KMSInvalidStateException: 1,
+  KeyUnavailableException: 1,
+  NotFoundException: 3,
+  IncorrectKeyException: 3,
+};
+
+/** The most relevant of the errors (the first among equals); undefined for none. */
+function mostRelevant(errors: readonly Error[]): Error | undefined {
+  const rank = (e: Error) => ERROR_RANK[e.name] ?? 2;
+  return errors.reduce<Error | undefined>((best, e) => (best === undefined || rank(e) < rank(best) ? e : best), undefined);
+}
+
 export class KmsKeyring implements Keyring {
   readonly keyIds: readonly string[];
   readonly discovery: boolean;
@@ -39,7 +60,7 @@ export class KmsKeyring implements Keyring {
   private readonly caller: CallContext;
   private readonly filter: KmsKeyringOptions['discoveryFilter'];
   private readonly grantTokens: string[] | undefined;
-  private resolved: Promise<Set<string>> | undefined;
+  private resolved: Promise<{ arns: Set<string>; errors: Error[] }> | undefined;
 
   constructor(opts: KmsKeyringOptions) {
     if (!opts || !opts.kms) throw new ValidationException('KmsKeyring: "kms" is required');
@@ -90,19 +111,35 @@ export class KmsKeyring implements Keyring {
     return this.grantTokens ? { GrantTokens: this.grantTokens } : {};
   }
 
-  /** The configured keys as ARNs (aliases and ids resolved once through DescribeKey). */
-  private configuredArns(): Promise<Set<string>> {
+  /**
+   * The configured keys as ARNs. Key ARNs and key ids name their key without a call (a key id in
+   * the caller's account and region), so a key the caller may not describe — or use — is still
+   * owned and its Decrypt error reaches the caller; aliases are resolved once through DescribeKey,
+   * and why one could not be (other than not existing) is kept in `errors`.
+   */
+  private configuredArns(): Promise<{ arns: Set<string>; errors: Error[] }> {
     this.resolved ??= (async () => {
       const arns = new Set<string>();
+      const errors: Error[] = [];
       for (const id of this.keyIds) {
+        const ref = parseKeyRef(id, 'keyIds');
+        if (ref.kind === 'keyArn') {
+          arns.add(ref.arn);
+          continue;
+        }
+        if (ref.kind === 'keyId') {
+          arns.add(keyArn(this.region, this.caller.accountId, ref.keyId));
+          continue;
+        }
         try {
           arns.add((await this.kms.DescribeKey({ KeyId: id }, this.caller)).KeyMetadata.Arn);
         } catch (e) {
           if (!(e instanceof KmsError)) throw e;
-          // A key that cannot be described cannot decrypt either; leave it out.
+          // An alias that does not exist owns nothing; any other failure is worth reporting.
+          if (e.name !== 'NotFoundException') errors.push(e);
         }
       }
-      return arns;
+      return { arns, errors };
     })();
     return this.resolved;
   }
@@ -122,8 +159,8 @@ export class KmsKeyring implements Keyring {
     const arn = mrkHere ? keyArn(this.region, ref.accountId, ref.keyId) : edk.keyId;
     const region = mrkHere ? this.region : ref.region;
     if (!this.discovery) {
-      const allowed = await this.configuredArns();
-      return allowed.has(arn) || allowed.has(edk.keyId) ? { arn, region } : undefined;
+      const { arns } = await this.configuredArns();
+      return arns.has(arn) || arns.has(edk.keyId) ? { arn, region } : undefined;
     }
     const f = this.filter;
     if (f?.accountIds && !f.accountIds.includes(ref.accountId)) return undefined;
@@ -132,7 +169,7 @@ export class KmsKeyring implements Keyring {
   }
 
   async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
-    let lastError: Error | undefined;
+    const failures: Error[] = [];
     for (const edk of request.encryptedDataKeys) {
       const target = await this.target(edk);
       if (target === undefined) continue;
@@ -146,10 +183,13 @@ export class KmsKeyring implements Keyring {
         }
         return res.Plaintext;
       } catch (e) {
-        lastError = e as Error;
+        failures.push(e as Error);
       }
     }
-    if (lastError !== undefined) throw lastError;
+    // Nothing owned: an alias this keyring could not resolve (e.g. access denied) may be why.
+    if (failures.length === 0 && !this.discovery) failures.push(...(await this.configuredArns()).errors);
+    const error = mostRelevant(failures);
+    if (error !== undefined) throw error;
     return undefined;
   }
 }
