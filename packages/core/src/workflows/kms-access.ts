@@ -6,11 +6,11 @@
  * can never disagree. Nothing is audited and nothing changes.
  */
 import { KmsError } from '../errors.js';
-import type { AuthorizationRequest, AuthorizationResource } from '../kms/hooks.js';
+import type { AuthorizationRequest } from '../kms/hooks.js';
 import { KMS_SECTION, emptyKmsSection, type KeyRecord, type KmsSection } from '../kms/key-record.js';
 import { keyStateError } from '../kms/key-states.js';
 import { PolicyAuthorizer } from '../kms/policy-authorizer.js';
-import { aliasesOf, resolveKey } from '../kms/resolve.js';
+import { authorizationResource, resolveKey } from '../kms/resolve.js';
 import type { RequiredPermission } from './preflight.js';
 import type { WorkflowContext } from './workflow-context.js';
 
@@ -23,15 +23,6 @@ const OPERATION_OF: Record<string, { operation: string; role: 'target' | 'source
 function sectionOf(ctx: WorkflowContext, region: string): KmsSection {
   const state = ctx.kmsFor(region).store.read();
   return (state.sections[KMS_SECTION] as KmsSection | undefined) ?? emptyKmsSection();
-}
-
-function resourceOf(section: KmsSection, key: KeyRecord): AuthorizationResource {
-  return {
-    arn: key.arn, keyId: key.keyId, accountId: key.accountId, region: key.region, keySpec: key.keySpec,
-    keyUsage: key.keyUsage, keyState: key.state, origin: key.origin, keyManager: key.keyManager,
-    multiRegion: key.multiRegion, aliases: aliasesOf(section, key), policy: key.policy,
-    tags: Object.fromEntries(key.tags.map((t) => [t.TagKey, t.TagValue])),
-  };
 }
 
 /** Evaluates one required permission as the Kms door would; `reason` explains a denial. */
@@ -52,7 +43,7 @@ export async function explainKmsAccess(ctx: WorkflowContext, r: RequiredPermissi
     caller: r.caller,
     action: r.action,
     operation,
-    resource: resourceOf(section, key),
+    resource: authorizationResource(section, key),
     resourceRole: role,
     region: r.region,
     conditions: {

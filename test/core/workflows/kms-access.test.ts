@@ -1,0 +1,55 @@
+/**
+ * The workflows' pre-check (workflows/kms-access.ts) asks the Authorizer about the same key the
+ * Kms door would: the AuthorizationRequest it builds is the door's, resource included (one
+ * `authorizationResource` in kms/resolve.ts serves both).
+ */
+import assert from 'node:assert/strict';
+import type { AuthorizationRequest, Authorizer } from '../../../packages/core/src/kms/hooks.js';
+import { explainKmsAccess } from '../../../packages/core/src/workflows/kms-access.js';
+import { viaCaller } from '../../../packages/core/src/workflows/workflow-context.js';
+import { A, EAST, makeWorld, root } from './helpers.js';
+
+class RecordingAuthorizer implements Authorizer {
+  requests: AuthorizationRequest[] = [];
+  async authorize(req: AuthorizationRequest) {
+    this.requests.push(req);
+    return { allowed: true, reason: 'recorded' };
+  }
+}
+
+describe('workflows: explainKmsAccess evaluates what the Kms door evaluates', () => {
+  it('the same AuthorizationRequest (resource with aliases, tags, state and policy) as a real ReEncrypt/Decrypt', async () => {
+    const authorizer = new RecordingAuthorizer();
+    const world = makeWorld({ authorizer });
+    try {
+      const owner = root(A);
+      const { KeyMetadata } = await world.kms.CreateKey({ Tags: [{ TagKey: 'team', TagValue: 'disks' }] }, owner);
+      await world.kms.CreateAlias({ AliasName: 'alias/disks', TargetKeyId: KeyMetadata.KeyId }, owner);
+      const caller = viaCaller(owner, EAST, 'ec2.us-east-1.amazonaws.com');
+      const context = { snapshot: 'snap-1' };
+      const { CiphertextBlob } = await world.kms.Encrypt({ KeyId: KeyMetadata.Arn, Plaintext: new Uint8Array(32), EncryptionContext: context }, caller);
+      for (const [action, call] of [
+        ['kms:Decrypt', () => world.kms.Decrypt({ KeyId: KeyMetadata.Arn, CiphertextBlob, EncryptionContext: context }, caller)],
+        ['kms:ReEncryptFrom', () => world.kms.ReEncrypt({ SourceKeyId: KeyMetadata.Arn, CiphertextBlob, SourceEncryptionContext: context, DestinationKeyId: KeyMetadata.Arn }, caller)],
+      ] as const) {
+        authorizer.requests = [];
+        await call();
+        const door = authorizer.requests.find((r) => r.action === action)!;
+        authorizer.requests = [];
+        const decision = await explainKmsAccess(world.wf, { role: 'source key', caller, region: EAST, action, keyId: KeyMetadata.Arn, encryptionContext: context });
+        assert.deepEqual(decision, { allowed: true, reason: 'recorded' });
+        const [pre] = authorizer.requests;
+        assert.ok(pre, action);
+        assert.deepEqual(pre.resource, door.resource, action);
+        assert.deepEqual(pre.resource!.aliases, ['alias/disks']);
+        assert.deepEqual(pre.resource!.tags, { team: 'disks' });
+        assert.equal(pre.operation, door.operation);
+        assert.equal(pre.resourceRole, door.resourceRole);
+        if (action === 'kms:Decrypt') assert.deepEqual(pre.conditions.EncryptionContext, door.conditions.EncryptionContext);
+        assert.equal(pre.conditions.ViaService, door.conditions.ViaService);
+      }
+    } finally {
+      world.cleanup();
+    }
+  });
+});
