@@ -62,6 +62,15 @@ export function defineEditorTests(): void {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
+    it('a dotfile such as .env.enc opens in the Encrypted Editor too', async () => {
+      const api = await extensionApi();
+      const uri = vscode.Uri.file(wsFile('.env.enc'));
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const doc = await until('the Encrypted Editor to open .env.enc', () => api.editor.documentFor(uri));
+      assert.equal(doc.model?.getText(), 'API_KEY=E2E-DOTENV-VALUE-123\n');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
     it('a .enc file without Envelope magic bytes is handed to the text editor', async () => {
       const uri = vscode.Uri.file(wsFile('not-envelope.enc'));
       await vscode.commands.executeCommand('vscode.open', uri);
