@@ -16,11 +16,12 @@ interface Tour {
   readonly files: { name: string; text: string }[];
 }
 
-/** Extracts the shell blocks and tour files of the README's main-job section. */
+/** Extracts the shell blocks and tour files of the README's "The main job" section (up to the next heading). */
 export function extractTour(readme: string): Tour {
-  const start = readme.indexOf('<!-- section: main-job');
-  const end = readme.indexOf('<!-- section:', start + 10);
-  const section = readme.slice(start, end);
+  const start = readme.indexOf('\n## The main job');
+  assert.ok(start >= 0, 'README has a "## The main job" section');
+  const next = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, next < 0 ? undefined : next);
   const shell: string[] = [];
   const files: { name: string; text: string }[] = [];
   const re = /(?:<!-- tour-file: (\S+) -->\n)?```(\w+)\n([\s\S]*?)```/g;
