@@ -108,9 +108,12 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
   const exited = new Promise<number>((r) => (resolveExit = r));
   await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
   const lines: string[] = [];
+  const allConsole: string[] = [];
   page.on('console', (m) => {
     void consoleText(m).then((t) => {
-      for (const line of t.split('\n')) {
+      allConsole.push(t);
+      for (const raw of t.split('\n')) {
+        const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
         if (/^\s+(✔|✓|\d+\)) /.test(line) || /^\s*\d+ (passing|failing|pending)/.test(line) || /extension-host|in the extension host/.test(line)) {
           lines.push(line);
           log(`    host │ ${line}`);
@@ -125,7 +128,11 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
   const timeout = new Promise<number>((r) => setTimeout(() => r(-1), HOST_SUITE_TIMEOUT_MS));
   const code = await Promise.race([exited, timeout]);
   await new Promise((r) => setTimeout(r, 500));
-  const pass = lines.filter((l) => /^\s+(✔|✓) /.test(l)).length;
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, 'host-console.log'), allConsole.join('\n'));
+  // Count from mocha's own summary line; the per-test lines are shown for the reader.
+  const ticks = lines.filter((l) => /^\s+(✔|✓) /.test(l)).length;
+  const pass = Math.max(ticks, Number(/(\d+) passing/.exec(lines.join('\n'))?.[1] ?? 0));
   const fail = Number(/(\d+) failing/.exec(lines.join('\n'))?.[1] ?? 0);
   passed += pass;
   failed += fail;
@@ -171,6 +178,7 @@ function packageAndInstallVsix(root: string): void {
     const ext = join(repo, 'extension');
     const vsix = join(ext, 'dist-vsix/envelope-vscode.vsix');
     rmSync(vsix, { force: true });
+    mkdirSync(dirname(vsix), { recursive: true }); // vsce does not create the output folder
     const pkg = spawnSync('npm', ['run', 'package'], { cwd: ext, encoding: 'utf8', timeout: 240_000 });
     if (pkg.status !== 0) throw new Error(`vsce package failed (${pkg.status ?? pkg.signal}):\n${(pkg.stdout + pkg.stderr).split('\n').slice(-15).join('\n')}`);
     const size = statSync(vsix).size;

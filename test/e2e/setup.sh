@@ -9,6 +9,12 @@ NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$E/node24" "$E/cs"
 
+# When this runs under `npm run test:e2e`, the outer npm (on Node 20) exports npm_config_* and
+# npm_* variables, among them npm_config_user_agent ("npm/… node/v20…"). The inner npm would take
+# them as its own config, and code-server's postinstall reads the Node version from that user
+# agent and refuses anything but Node 24. Start the inner installs from a clean npm environment.
+while IFS= read -r var; do unset "$var"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+
 need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
