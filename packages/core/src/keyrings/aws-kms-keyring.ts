@@ -10,7 +10,8 @@
  *   mode tries any "aws-kms" EDK that passes the discovery filter (allowed accounts, partition,
  *   key ARNs). Decrypt is called with KeyId = the EDK's ARN and the message context, and the
  *   response's KeyId must match. The message's encryption context is always passed as the KMS
- *   EncryptionContext, so it is bound to the wrapped key.
+ *   EncryptionContext, so it is bound to the wrapped key. When no EDK unwraps, the most relevant
+ *   error is thrown (keyring-errors.ts: AccessDeniedException first, "not this key" last).
  */
 import {
   DecryptCommand,
@@ -20,6 +21,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { KmsError, ValidationException } from '../errors.js';
 import type { DecryptRequest, EncryptRequest, EncryptResult, EncryptedDataKey, Keyring } from './keyring.js';
+import { mostRelevantError } from './keyring-errors.js';
 
 export const AWS_KMS_PROVIDER_ID = 'aws-kms';
 /** Data keys are 32 bytes (AES-256) for every Envelope suite. */
@@ -207,7 +209,7 @@ export class AwsKmsKeyring implements Keyring {
   }
 
   async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
-    let lastError: Error | undefined;
+    const failures: Error[] = [];
     for (const edk of request.encryptedDataKeys) {
       if (!this.mayDecrypt(edk)) continue;
       try {
@@ -228,10 +230,11 @@ export class AwsKmsKeyring implements Keyring {
         }
         return plaintext;
       } catch (e) {
-        lastError = errorFromSdk(e);
+        failures.push(errorFromSdk(e));
       }
     }
-    if (lastError !== undefined) throw lastError;
+    const error = mostRelevantError(failures);
+    if (error !== undefined) throw error;
     return undefined;
   }
 }

@@ -18,6 +18,7 @@ import { parseBlobHeader } from '../kms/ciphertext-blob.js';
 import { keyArn, parseKeyRef } from '../kms/identifiers.js';
 import type { Kms } from '../kms/kms.js';
 import type { DecryptRequest, EncryptRequest, EncryptResult, EncryptedDataKey, Keyring } from './keyring.js';
+import { mostRelevantError } from './keyring-errors.js';
 
 export const KMS_PROVIDER_ID = 'envelope-kms';
 const DATA_KEY_BYTES = 32;
@@ -32,25 +33,6 @@ export interface KmsKeyringOptions {
   /** Who calls Kms (default: the Kms's default caller). */
   readonly caller?: CallContext;
   readonly grantTokens?: readonly string[];
-}
-
-/**
- * How much a failed unwrap tells the caller, most first: a permission they can request, a key state
- * they can change, anything else (tampering, throttling, ...), then "not this key" (deleted, wrong key).
- */
-const ERROR_RANK: Readonly<Record<string, number>> = {
-  AccessDeniedException: 0,
-  DisabledException: 1,
-  KMSInvalidStateException: 1,
-  KeyUnavailableException: 1,
-  NotFoundException: 3,
-  IncorrectKeyException: 3,
-};
-
-/** The most relevant of the errors (the first among equals); undefined for none. */
-function mostRelevant(errors: readonly Error[]): Error | undefined {
-  const rank = (e: Error) => ERROR_RANK[e.name] ?? 2;
-  return errors.reduce<Error | undefined>((best, e) => (best === undefined || rank(e) < rank(best) ? e : best), undefined);
 }
 
 export class KmsKeyring implements Keyring {
@@ -188,7 +170,7 @@ export class KmsKeyring implements Keyring {
     }
     // Nothing owned: an alias this keyring could not resolve (e.g. access denied) may be why.
     if (failures.length === 0 && !this.discovery) failures.push(...(await this.configuredArns()).errors);
-    const error = mostRelevant(failures);
+    const error = mostRelevantError(failures);
     if (error !== undefined) throw error;
     return undefined;
   }

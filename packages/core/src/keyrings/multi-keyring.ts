@@ -1,10 +1,12 @@
 /**
  * Multi-keyring (docs/FORMAT.md §8; the AWS Encryption SDK multi-keyring): on encrypt the generator
  * (or the first child) makes the data key and every keyring wraps it, so each EDK unwraps to the
- * same key; on decrypt the keyrings are asked in order and the first data key returned wins.
+ * same key; on decrypt the keyrings are asked in order and the first data key returned wins; when
+ * none returns one, the most relevant error of the members is thrown (keyring-errors.ts).
  */
 import { ValidationException } from '../errors.js';
 import type { DecryptRequest, EncryptedDataKey, EncryptRequest, EncryptResult, Keyring } from './keyring.js';
+import { mostRelevantError } from './keyring-errors.js';
 
 export interface MultiKeyringOptions {
   generator?: Keyring;
@@ -41,21 +43,21 @@ export class MultiKeyring implements Keyring {
   }
 
   /**
-   * Asks each keyring in order. Returns the first data key; when none returns one, rethrows the
-   * first error a keyring raised, or returns `undefined` when none owned an EDK.
+   * Asks each keyring in order. Returns the first data key; when none returns one, rethrows the most
+   * relevant error the keyrings raised (keyring-errors.ts), or returns `undefined` when none owned an EDK.
    */
   async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
     const all = this.generator ? [this.generator, ...this.children] : [...this.children];
-    let firstError: unknown;
+    const failures: unknown[] = [];
     for (const k of all) {
       try {
         const key = await k.onDecrypt(request);
         if (key !== undefined) return key;
       } catch (err) {
-        firstError ??= err;
+        failures.push(err);
       }
     }
-    if (firstError !== undefined) throw firstError;
+    if (failures.length > 0) throw mostRelevantError(failures);
     return undefined;
   }
 }
