@@ -32,6 +32,9 @@ describe('envelope keys and access commands', function () {
     assert.match(k.Arn, /^arn:aws:kms:us-east-1:111122223333:key\//);
     assert.equal(k.Description, 'the app key');
     assert.equal(typeof k.CreationDate, 'number', 'timestamps are epoch seconds in JSON');
+    const human = (await ok(['key', 'describe', k.KeyId], o())).out;
+    const iso = new Date(k.CreationDate * 1000).toISOString();
+    assert.ok(human.includes(`CreationDate: ${iso}`), `human output shows ISO-8601 timestamps:\n${human}`);
     const d = (await ok(['--json', 'key', 'describe', 'alias/app'], o())).json<{ KeyMetadata: KeyMetadata }>();
     assert.equal(d.KeyMetadata.KeyId, k.KeyId);
     assert.match((await ok(['policy', 'get', 'alias/app'], o())).out, /"Sid": "root"/);

@@ -25,6 +25,11 @@ describe('AWS JSON shapes', () => {
     assert.deepEqual(req['EncryptionContext'], { Plaintext: 'not-base64!', CiphertextBlob: 'also not' });
   });
 
+  it("renders Date and ISO-string timestamps as ISO-8601 with dates: 'iso' (human output)", () => {
+    const text = toWire({ KeyMetadata: { CreationDate: new Date(1500), Rotations: [{ RotationDate: '2026-01-02T03:04:05.000Z' }] } }, '', 'iso');
+    assert.deepEqual(text, { KeyMetadata: { CreationDate: '1970-01-01T00:00:01.500Z', Rotations: [{ RotationDate: '2026-01-02T03:04:05.000Z' }] } });
+  });
+
   it('encodes Uint8Array as base64 and Date as epoch seconds, dropping undefined', () => {
     const wire = toWire({
       CiphertextBlob: new Uint8Array([1, 2, 3]),

@@ -72,13 +72,13 @@ export class CliContext {
     return p === '-' ? p : resolve(this.io.cwd, p);
   }
 
-  /** Prints a result: AWS-shaped JSON with --json, readable text otherwise. */
+  /** Prints a result: AWS-shaped JSON with --json (epoch-second dates), readable text otherwise (ISO-8601 dates). */
   async print(value: unknown, text?: string): Promise<void> {
     if (this.opts.json) {
       await writeText(this.io.stdout, `${JSON.stringify(toWire(value), null, 2)}\n`);
       return;
     }
-    const out = text ?? renderText(toWire(value));
+    const out = text ?? renderText(toWire(value, '', 'iso'));
     if (out !== '') await writeText(this.io.stdout, out.endsWith('\n') ? out : `${out}\n`);
   }
 

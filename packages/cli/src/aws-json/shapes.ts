@@ -86,18 +86,21 @@ export function fromWire(value: unknown, field = ''): unknown {
   return value;
 }
 
-/** Converts a local Kms response to its AWS JSON form (base64 blobs, epoch-second dates). */
-export function toWire(value: unknown, field = ''): unknown {
+/**
+ * Converts a local Kms response to its AWS JSON form (base64 blobs, epoch-second dates). With
+ * `dates: 'iso'` (the CLI's human output) timestamps become ISO-8601 strings instead.
+ */
+export function toWire(value: unknown, field = '', dates: 'epoch' | 'iso' = 'epoch'): unknown {
   if (value instanceof Uint8Array) return encodeBase64(value);
-  if (value instanceof Date) return value.getTime() / 1000;
+  if (value instanceof Date) return dates === 'iso' ? value.toISOString() : value.getTime() / 1000;
   // A timestamp field held as an ISO-8601 string still goes out as epoch seconds.
-  if (typeof value === 'string' && DATE_FIELDS.has(field) && !Number.isNaN(Date.parse(value))) return Date.parse(value) / 1000;
-  if (Array.isArray(value)) return value.map((v) => toWire(v, field));
+  if (dates === 'epoch' && typeof value === 'string' && DATE_FIELDS.has(field) && !Number.isNaN(Date.parse(value))) return Date.parse(value) / 1000;
+  if (Array.isArray(value)) return value.map((v) => toWire(v, field, dates));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      out[k] = OPAQUE_FIELDS.has(k) ? v : toWire(v, k);
+      out[k] = OPAQUE_FIELDS.has(k) ? v : toWire(v, k, dates);
     }
     return out;
   }

@@ -42,7 +42,7 @@ function lines(value: unknown, indent: string, out: string[]): void {
   out.push(`${indent}${scalar(value)}`);
 }
 
-/** Renders a wire-shaped value (already base64/epoch-converted) as text lines. */
+/** Renders a wire-shaped value (already base64/ISO-8601-converted) as text lines. */
 export function renderText(value: unknown): string {
   const out: string[] = [];
   lines(value, '', out);
