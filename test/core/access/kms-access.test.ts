@@ -179,6 +179,22 @@ describe('access control through the Kms door', function () {
     await rejects(kms.RevokeGrant({ KeyId, GrantId: g3.GrantId }, ROOT), 'NotFoundException');
   });
 
+
+  it('a deleted key takes its grants with it (not while its deletion can still be cancelled)', async () => {
+    const gone = (await kms.CreateKey({}, ROOT)).KeyMetadata;
+    const kept = (await kms.CreateKey({}, ROOT)).KeyMetadata;
+    const onGone = await kms.CreateGrant({ KeyId: gone.KeyId, GranteePrincipal: WORKER.principal, RetiringPrincipal: ALICE.principal, Operations: ['Decrypt'] }, ROOT);
+    const onKept = await kms.CreateGrant({ KeyId: kept.KeyId, GranteePrincipal: WORKER.principal, Operations: ['Decrypt'] }, ROOT);
+    const stored = () => Object.keys((store.read().sections.grants as { grants: Record<string, unknown> } | undefined)?.grants ?? {}).sort();
+    await kms.ScheduleKeyDeletion({ KeyId: gone.KeyId, PendingWindowInDays: 7 }, ROOT);
+    clock.advance(6 * 86_400_000);
+    await kms.ListKeys({}, ROOT);
+    assert.deepEqual(stored(), [onGone.GrantId, onKept.GrantId].sort(), 'kept during the waiting period');
+    clock.advance(2 * 86_400_000);
+    await kms.ListKeys({}, ROOT); // the next call finalises the deletion
+    assert.deepEqual(stored(), [onKept.GrantId]);
+    assert.deepEqual((await kms.ListRetirableGrants({ RetiringPrincipal: ALICE.principal }, ROOT)).Grants, []);
+  });
   it('ReEncrypt needs kms:ReEncryptFrom on the source and kms:ReEncryptTo on the destination', async () => {
     const { KeyMetadata: src } = await kms.CreateKey({}, ROOT);
     const { KeyMetadata: dst } = await kms.CreateKey({}, ROOT);

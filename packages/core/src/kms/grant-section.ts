@@ -33,6 +33,16 @@ export function grantsForKey(sections: Readonly<Record<string, unknown>>, keyArn
   return Object.values(grantsSectionOf(sections).grants).filter((g) => g.KeyId === keyArn);
 }
 
+/**
+ * Removes the grants of keys that no longer exist: a key's grants go with it when its deletion is
+ * finalised (they are kept while the deletion is pending, as CancelKeyDeletion brings them back).
+ */
+export function dropGrantsOfDeletedKeys(sections: Readonly<Record<string, unknown>>, keys: Readonly<Record<string, unknown>>): void {
+  const g = sections[GRANTS_SECTION] as GrantsSection | undefined;
+  if (!g) return;
+  for (const [id, grant] of Object.entries(g.grants)) if (keys[grant.KeyId] === undefined) delete g.grants[id];
+}
+
 const TOKEN_PREFIX = 'EnvGT1';
 
 function b64url(bytes: Uint8Array): string {

@@ -12,6 +12,7 @@ import { accessDenied, type AuditSink, type AuthorizationRequest, type Authorize
 import { emptyKmsSection, KMS_SECTION, type KeyRecord, type KmsSection } from './key-record.js';
 import { keyStateError } from './key-states.js';
 import { applyMaintenance, computeNextDue, maintenanceDue } from './maintenance.js';
+import { dropGrantsOfDeletedKeys } from './grant-section.js';
 import type { Operation, OpContext, TargetRole } from './operation.js';
 import { redactRequest, responseIds } from './redact.js';
 import { authorizationResource, resolveKey } from './resolve.js';
@@ -179,6 +180,7 @@ export class Kms {
     await this.store.update((state) => {
       const s = section(state, KMS_SECTION, emptyKmsSection);
       applyMaintenance(s, this.clock().getTime(), this.random, this.store.sealer);
+      dropGrantsOfDeletedKeys(state.sections, s.keys);
     });
   }
 

@@ -183,9 +183,8 @@ export const listRetirableGrantsOp: Operation<ListRetirableGrantsRequest, ListGr
     validPrincipal(req.RetiringPrincipal, 'RetiringPrincipal');
   },
   act(ctx, req) {
-    const keys = ((ctx.store.sections[KMS_SECTION] as KmsSection | undefined) ?? emptyKmsSection()).keys;
     const list = Object.values(grantsSectionOf(ctx.store.sections).grants)
-      .filter((g) => g.RetiringPrincipal === req.RetiringPrincipal && keys[g.KeyId] !== undefined)
+      .filter((g) => g.RetiringPrincipal === req.RetiringPrincipal)
       .sort((a, b) => a.CreationDate.localeCompare(b.CreationDate) || a.GrantId.localeCompare(b.GrantId));
     const { page, ...rest } = paginate(list, req.Limit, req.Marker, 50);
     return { Grants: page.map(listEntry), ...rest };
