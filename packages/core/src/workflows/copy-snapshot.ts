@@ -126,8 +126,9 @@ export async function planSnapshotCopy(ctx: WorkflowContext, input: CopySnapshot
     required.push({ role: 'target key', caller: dstVia, region: targetRegion, action: 'kms:GenerateDataKey', keyId: targetKeyArn, encryptionContext: ec });
   } else {
     required.push(
-      { role: unwrapRole, caller: unwrapVia, region: unwrapRegion, action: 'kms:ReEncryptFrom', keyId: unwrapKeyArn, encryptionContext: ec },
-      { role: 'target key', caller: dstVia, region: targetRegion, action: 'kms:ReEncryptTo', keyId: targetKeyArn, encryptionContext: ec },
+      // ReEncryptKeyring re-wraps under the message's own context: source = destination = ec.
+      { role: unwrapRole, caller: unwrapVia, region: unwrapRegion, action: 'kms:ReEncryptFrom', keyId: unwrapKeyArn, encryptionContext: ec, destinationEncryptionContext: ec },
+      { role: 'target key', caller: dstVia, region: targetRegion, action: 'kms:ReEncryptTo', keyId: targetKeyArn, encryptionContext: ec, destinationEncryptionContext: ec },
     );
   }
   missing.push(...(await findMissing(ctx, required)));

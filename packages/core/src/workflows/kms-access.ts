@@ -39,6 +39,9 @@ export async function explainKmsAccess(ctx: WorkflowContext, r: RequiredPermissi
   }
   const stateError = keyStateError(operation, key.state, key.arn);
   if (stateError) return { allowed: false, reason: `${stateError.name}: ${stateError.message}` };
+  // As the door's conditions: ReEncrypt has no EncryptionContext field; both of its checks see
+  // the DestinationEncryptionContext (kms.ts conditionsOf).
+  const encryptionContext = operation === 'ReEncrypt' ? r.destinationEncryptionContext : r.encryptionContext;
   const req: AuthorizationRequest = {
     caller: r.caller,
     action: r.action,
@@ -47,7 +50,7 @@ export async function explainKmsAccess(ctx: WorkflowContext, r: RequiredPermissi
     resourceRole: role,
     region: r.region,
     conditions: {
-      ...(r.encryptionContext ? { EncryptionContext: r.encryptionContext } : {}),
+      ...(encryptionContext ? { EncryptionContext: encryptionContext } : {}),
       ...(r.caller.viaService ? { ViaService: r.caller.viaService } : {}),
       ...(alias ? { RequestAlias: alias } : {}),
     },

@@ -20,7 +20,14 @@ export interface RequiredPermission {
   readonly action: string;
   /** Key ARN (or the identifier the user gave when it cannot be resolved). */
   readonly keyId: string;
+  /** The call's EncryptionContext (for kms:ReEncryptFrom/To: its SourceEncryptionContext). */
   readonly encryptionContext?: Readonly<Record<string, string>>;
+  /**
+   * For kms:ReEncryptFrom/To: the ReEncrypt's DestinationEncryptionContext. The Kms door evaluates
+   * the kms:EncryptionContext… condition keys of both ReEncrypt checks against it, not against
+   * the source context.
+   */
+  readonly destinationEncryptionContext?: Readonly<Record<string, string>>;
 }
 
 export interface MissingPermission {
@@ -50,7 +57,7 @@ export async function findMissing(ctx: WorkflowContext, required: readonly Requi
   const missing: MissingPermission[] = [];
   for (const r of required) {
     const what = `${r.action} on ${r.keyId} (${r.role})`;
-    const id = `${r.caller.principal}|${what}|${JSON.stringify(r.encryptionContext ?? {})}`;
+    const id = `${r.caller.principal}|${what}|${JSON.stringify([r.encryptionContext ?? {}, r.destinationEncryptionContext ?? {}])}`;
     if (seen.has(id)) continue;
     seen.add(id);
     const decision = await explainKmsAccess(ctx, r);
