@@ -78,6 +78,32 @@ describe('kms: imported key material', function () {
     assert.equal(text((await kms.Decrypt({ CiphertextBlob: old.CiphertextBlob })).Plaintext), 'gen1');
     assert.equal(text((await kms.Decrypt({ CiphertextBlob: fresh.CiphertextBlob })).Plaintext), 'gen2');
   });
+
+  it('material expiring while the key is pending deletion: reads take no lock; the expiry applies after CancelKeyDeletion', async () => {
+    const { kms, clock, store } = makeKms(env.home);
+    const id = (await kms.CreateKey({ Origin: 'EXTERNAL' })).KeyMetadata.KeyId;
+    await importInto(kms, id, new Uint8Array(32).fill(3), new Date(clock().getTime() + 2 * DAY));
+    await kms.ScheduleKeyDeletion({ KeyId: id, PendingWindowInDays: 7 });
+    clock.advance(3 * DAY);
+    await kms.DescribeKey({ KeyId: id }); // drops the expired import token (due once)
+    const update = store.update.bind(store);
+    let updates = 0;
+    store.update = ((fn: Parameters<typeof update>[0]) => { updates++; return update(fn); }) as typeof store.update;
+    for (let i = 0; i < 3; i++) assert.equal((await kms.DescribeKey({ KeyId: id })).KeyMetadata.KeyState, 'PendingDeletion');
+    assert.equal(updates, 0, 'nothing is due while the key waits for deletion');
+    await kms.CancelKeyDeletion({ KeyId: id });
+    assert.equal((await kms.DescribeKey({ KeyId: id })).KeyMetadata.KeyState, 'PendingImport');
+  });
+
+  it('a multi-Region primary waiting for its replicas stays PendingReplicaDeletion when its material expires', async () => {
+    const { kms, clock } = makeKms(env.home);
+    const id = (await kms.CreateKey({ Origin: 'EXTERNAL', MultiRegion: true })).KeyMetadata.KeyId;
+    await importInto(kms, id, new Uint8Array(32).fill(4), new Date(clock().getTime() + 2 * DAY));
+    await kms.ReplicateKey({ KeyId: id, ReplicaRegion: 'us-west-2' });
+    assert.equal((await kms.ScheduleKeyDeletion({ KeyId: id, PendingWindowInDays: 7 })).KeyState, 'PendingReplicaDeletion');
+    clock.advance(3 * DAY);
+    assert.equal((await kms.DescribeKey({ KeyId: id })).KeyMetadata.KeyState, 'PendingReplicaDeletion');
+  });
 });
 
 describe('kms: multi-Region keys', () => {

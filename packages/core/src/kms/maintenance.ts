@@ -33,25 +33,44 @@ export function addVersion(section: KmsSection, key: KeyRecord, at: number, type
   }
 }
 
+/** Copies a multi-Region primary's rotation settings to its replicas (they share material). */
+export function syncReplicaRotation(section: KmsSection, key: KeyRecord): void {
+  for (const k of relatedMultiRegionKeys(section, key)) if (k !== key) k.rotation = { ...key.rotation };
+}
+
+/**
+ * Imported material whose ValidTo will expire it. Not while the key waits for deletion: the
+ * expiry applies if CancelKeyDeletion brings it back (then Disabled, so scheduled again).
+ */
+function expiryScheduled(key: KeyRecord): boolean {
+  return key.origin === 'EXTERNAL' && key.validTo !== undefined
+    && key.state !== 'PendingImport' && key.state !== 'PendingDeletion' && key.state !== 'PendingReplicaDeletion';
+}
+
+/** An Enabled primary (or single-Region) key with automatic rotation on and a next date. */
+function rotationScheduled(key: KeyRecord): boolean {
+  const isPrimary = !key.multiRegion || key.primaryRegion === key.region;
+  return key.rotation.enabled && isPrimary && key.state === 'Enabled' && key.rotation.nextRotation !== undefined && !!key.rotation.periodDays;
+}
+
 export function applyMaintenance(section: KmsSection, now: number, random: Random, sealer: Sealer): void {
   for (const [arn, key] of Object.entries(section.keys)) {
     if ((key.state === 'PendingDeletion') && key.deletionDate !== undefined && key.deletionDate <= now) {
       deleteKeyRecord(section, arn, key);
       continue;
     }
-    if (key.origin === 'EXTERNAL' && key.validTo !== undefined && key.validTo <= now && key.state !== 'PendingImport' && key.state !== 'PendingDeletion') {
+    if (expiryScheduled(key) && key.validTo! <= now) {
       for (const v of key.versions) delete v.sealed;
       key.state = 'PendingImport';
       delete key.validTo;
     }
-    const rot = key.rotation;
-    const isPrimary = !key.multiRegion || key.primaryRegion === key.region;
-    if (rot.enabled && isPrimary && key.state === 'Enabled' && rot.nextRotation !== undefined && rot.periodDays) {
+    if (rotationScheduled(key)) {
+      const rot = key.rotation as KeyRecord['rotation'] & { nextRotation: number; periodDays: number };
       while (rot.nextRotation <= now) {
         addVersion(section, key, rot.nextRotation, 'AUTOMATIC', random, sealer);
         rot.nextRotation += rot.periodDays * DAY_MS;
       }
-      for (const k of relatedMultiRegionKeys(section, key)) if (k !== key) k.rotation = { ...rot };
+      syncReplicaRotation(section, key);
     }
   }
   for (const key of Object.values(section.keys)) {
@@ -82,11 +101,8 @@ export function computeNextDue(section: KmsSection): number | undefined {
   let next = Infinity;
   for (const key of Object.values(section.keys)) {
     if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) next = Math.min(next, key.deletionDate);
-    if (key.validTo !== undefined && key.state !== 'PendingImport') next = Math.min(next, key.validTo);
-    const isPrimary = !key.multiRegion || key.primaryRegion === key.region;
-    if (isPrimary && key.rotation.enabled && key.rotation.nextRotation !== undefined && key.state === 'Enabled') {
-      next = Math.min(next, key.rotation.nextRotation);
-    }
+    if (expiryScheduled(key)) next = Math.min(next, key.validTo!);
+    if (rotationScheduled(key)) next = Math.min(next, key.rotation.nextRotation!);
   }
   for (const tok of Object.values(section.importTokens)) next = Math.min(next, tok.validTo + DAY_MS);
   return next === Infinity ? undefined : next;

@@ -7,8 +7,7 @@
 import { LimitExceededException, UnsupportedOperationException } from '../../errors.js';
 import { DAY_MS, DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS } from '../constants.js';
 import type { KeyRecord } from '../key-record.js';
-import { addVersion } from '../maintenance.js';
-import { relatedMultiRegionKeys } from '../metadata.js';
+import { addVersion, syncReplicaRotation } from '../maintenance.js';
 import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type {
   EnableKeyRotationRequest, GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse, ListKeyRotationsRequest,
@@ -34,10 +33,6 @@ export function requireRotatable(key: KeyRecord, op: string, allowAwsManaged = f
   }
 }
 
-function syncReplicas(section: Parameters<typeof relatedMultiRegionKeys>[0], key: KeyRecord): void {
-  for (const k of relatedMultiRegionKeys(section, key)) if (k !== key) k.rotation = { ...key.rotation };
-}
-
 
 export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<string, never>> = {
   name: 'EnableKeyRotation',
@@ -52,7 +47,7 @@ export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<str
     const period = req.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
     const base = key.rotation.enabled ? key.versions[key.versions.length - 1]!.createdAt : ctx.now;
     key.rotation = { ...key.rotation, enabled: true, periodDays: period, nextRotation: base + period * DAY_MS };
-    syncReplicas(ctx.section, key);
+    syncReplicaRotation(ctx.section, key);
     return {};
   },
 };
@@ -65,7 +60,7 @@ export const disableKeyRotationOp: Operation<KeyIdRequest, Record<string, never>
     const key = keyOf(ctx);
     requireRotatable(key, 'DisableKeyRotation');
     key.rotation = { enabled: false };
-    syncReplicas(ctx.section, key);
+    syncReplicaRotation(ctx.section, key);
     return {};
   },
 };
