@@ -7,11 +7,13 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isEnvelopeMessage, InvalidCiphertextException, ValidationException } from './core-adapter.js';
-import { decryptToMemory, encryptToFile, encryptToMemory, type MessageParams } from './file-crypto.js';
+import { decryptToMemory, encryptToFile, encryptToMemory, inspectFile, messageParams, type MessageParams } from './file-crypto.js';
 import type { KeyBackend } from './key-backend.js';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
+/** Saves in a row at most, when edits keep arriving while saving. */
+const MAX_SAVE_ROUNDS = 4;
 
 /** Reads bytes of a URI (file or the host's backup location); injected by the editor provider. */
 export type ReadBytes = (location: string) => Promise<Uint8Array>;
@@ -93,9 +95,17 @@ export class EncryptedDocumentModel {
     return true;
   }
 
-  /** Re-encrypts the text under the same keys and context and replaces the file atomically. */
+  /**
+   * Re-encrypts the text under the keys and context of the file on disk (a Re-encrypt run while
+   * the document is open is kept) and replaces the file atomically. VS Code marks the document
+   * clean when the save resolves, so edits that arrived meanwhile are saved by another round.
+   */
   async save(): Promise<void> {
-    await this.saveTo(this.path);
+    this.params = (await inspectFile(this.path).then(({ header }) => messageParams(header), () => undefined)) ?? this.params;
+    let rounds = 0;
+    do {
+      await this.saveTo(this.path);
+    } while (this.isDirty && ++rounds < MAX_SAVE_ROUNDS);
   }
 
   /** Writes the encrypted text to another file (Save As); this document stays bound to its path. */

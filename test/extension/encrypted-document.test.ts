@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import { encryptFiles } from '../../extension/src/commands/encrypt-files.js';
 import { EncryptedDocumentModel } from '../../extension/src/encrypted-document.js';
-import { inspectFile } from '../../extension/src/file-crypto.js';
+import { inspectFile, reencryptFile } from '../../extension/src/file-crypto.js';
 import { commandEnv, FakeUi, settingsFor } from './helpers/fake-ui.js';
 import { tempKeystore, type TempKeystore } from './helpers/temp-keystore.js';
 
@@ -55,6 +55,36 @@ describe('extension: Encrypted Editor document model', () => {
     assert.equal(statSync(path).mode & 0o777, 0o640, 'file mode kept');
     assert.deepEqual(readdirSync(ks.dir).filter((f) => f.includes('envelope-tmp')), []);
     assert.equal((await open()).getText(), TEXT.replace('UNIT-SECRET-1', 'UNIT-SECRET-2'));
+  });
+
+  it('an edit typed while a save is running is saved too (VS Code marks the document clean when the save resolves)', async () => {
+    let doc: EncryptedDocumentModel | undefined;
+    let typedDuringSave = false;
+    const backend = async () => {
+      if (doc !== undefined && !typedDuringSave) {
+        typedDuringSave = true;
+        doc.edit('TYPED-DURING-SAVE');
+      }
+      return ks.backend;
+    };
+    doc = await EncryptedDocumentModel.open(path, backend, { maxBytes: 1 << 20 });
+    doc.edit('FIRST');
+    await doc.save();
+    assert.equal(typedDuringSave, true);
+    assert.equal(doc.isDirty, false);
+    assert.equal((await open()).getText(), 'TYPED-DURING-SAVE');
+  });
+
+  it('save uses the keys of the file on disk: a Re-encrypt while the document is open is not undone', async () => {
+    const doc = await open();
+    await reencryptFile(path, { decryptKeyring: ks.backend.discoveryKeyring(), encryptKeyring: ks.backend.keyring([ks.keyB]) });
+    doc.edit('AFTER-REENCRYPT');
+    await doc.save();
+    const header = (await inspectFile(path)).header;
+    assert.deepEqual(header.encryptedDataKeys.map((e) => e.keyId), [ks.keyB]);
+    assert.deepEqual({ ...header.context }, { app: 'doc', stage: 'test' });
+    assert.deepEqual(doc.messageParams.keyIds, [ks.keyB]);
+    await reencryptFile(path, { decryptKeyring: ks.backend.discoveryKeyring(), encryptKeyring: ks.backend.keyring([ks.keyA]) });
   });
 
   it('a hot-exit backup is ciphertext under the same keys that restores the unsaved edit', async () => {
