@@ -8,7 +8,7 @@ import { KmsKeyring } from '../../../packages/core/src/keyrings/kms-keyring.js';
 import { RawAesKeyring } from '../../../packages/core/src/keyrings/raw-aes-keyring.js';
 import { replicate } from '../../../packages/core/src/workflows/replicate.js';
 import { JOURNAL_FILE } from '../../../packages/core/src/workflows/replication-journal.js';
-import { A, EAST, makeWorld, root, type WorkflowWorld } from './helpers.js';
+import { A, EAST, makePolicyWorld, makeWorld, root, type WorkflowWorld } from './helpers.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -92,5 +92,35 @@ describe('workflows: replicate', () => {
       },
     );
     assert.deepEqual(await readdir(to).catch(() => []), [JOURNAL_FILE]);
+  });
+});
+
+describe('workflows: replicate pre-check', () => {
+  it("asks about kms:Decrypt with the object's encryption context, as the real Decrypt is asked", async () => {
+    const w = makePolicyWorld();
+    try {
+      const me = root(A);
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'tenant-a-only', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:EncryptionContext:o': 'a' } } },
+        ],
+      };
+      const src = (await w.kms.CreateKey({ Policy: JSON.stringify(policy) }, me)).KeyMetadata.Arn;
+      const dst = (await w.kms.CreateKey({}, me)).KeyMetadata.Arn;
+      const from = join(w.home, 'bucket-a');
+      const to = join(w.home, 'bucket-b');
+      await mkdir(from, { recursive: true });
+      const ring = new KmsKeyring({ kms: w.kms, keyIds: [src], caller: me });
+      await writeFile(join(from, 'a.log'), await encrypt(utf8('alpha'), { keyring: ring, context: { o: 'a' } }));
+      const r = await replicate(w.wf, { caller: me, region: EAST, from, to, keyId: dst });
+      assert.deepEqual(r.replicated, ['a.log']);
+      const out = new Uint8Array(await readFile(join(to, 'a.log')));
+      const { plaintext } = await decrypt(out, { keyring: new KmsKeyring({ kms: w.kms, keyIds: [dst], caller: me }) });
+      assert.equal(new TextDecoder().decode(plaintext), 'alpha');
+    } finally {
+      w.cleanup();
+    }
   });
 });

@@ -62,7 +62,8 @@ export interface ReplicateResult {
   readonly bytes: number;
 }
 
-type Kind = { kind: 'kms'; keyArns: string[] } | { kind: 'customer-key' } | { kind: 'plain' };
+/** `context`: the message's encryption context, which the Decrypt of its data key carries. */
+type Kind = { kind: 'kms'; keyArns: string[]; context: Readonly<Record<string, string>> } | { kind: 'customer-key' } | { kind: 'plain' };
 
 interface SourceObject {
   readonly key: string;
@@ -100,8 +101,9 @@ async function sweepPartials(dir: string): Promise<void> {
 async function classify(path: string): Promise<Kind> {
   const source = await fileSource(path);
   let edks: readonly EncryptedDataKey[];
+  let context: Readonly<Record<string, string>>;
   try {
-    edks = (await readHeader(source)).encryptedDataKeys;
+    ({ encryptedDataKeys: edks, context } = await readHeader(source));
   } catch (e) {
     if ((e as Error).name === 'InvalidCiphertextException') return { kind: 'plain' };
     throw e;
@@ -109,7 +111,7 @@ async function classify(path: string): Promise<Kind> {
     await source.close?.();
   }
   const kms = edks.filter((k) => KMS_PROVIDERS.has(k.providerId));
-  return kms.length === 0 ? { kind: 'customer-key' } : { kind: 'kms', keyArns: [...new Set(kms.map((k) => k.keyId))] };
+  return kms.length === 0 ? { kind: 'customer-key' } : { kind: 'kms', keyArns: [...new Set(kms.map((k) => k.keyId))], context };
 }
 
 function regionOf(keyArn: string, fallback: string): string {
@@ -160,7 +162,7 @@ export async function replicate(ctx: WorkflowContext, input: ReplicateInput): Pr
       if (t.kind.kind !== 'kms') continue;
       for (const arn of t.kind.keyArns) {
         const r = regionOf(arn, input.region);
-        required.push({ role: `source key of ${t.obj.key}`, caller: viaCaller(caller, r, replicationViaService(r)), region: r, action: 'kms:Decrypt', keyId: arn });
+        required.push({ role: `source key of ${t.obj.key}`, caller: viaCaller(caller, r, replicationViaService(r)), region: r, action: 'kms:Decrypt', keyId: arn, encryptionContext: t.kind.context });
       }
     }
     const missing = await findMissing(ctx, required);
