@@ -11,7 +11,7 @@ import {
   ValidationException,
 } from '../../errors.js';
 import { IMPORT_TOKEN_LIFETIME_MS } from '../constants.js';
-import { generateRsa, oaepHash, rsaOaepDecrypt } from '../asymmetric.js';
+import { generateRsa, oaepHash, rsaOaepDecrypt, type KeyPairDer } from '../asymmetric.js';
 import { newVersionId } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
 import { sealMaterial } from '../material.js';
@@ -37,23 +37,28 @@ export const getParametersForImportOp: Operation<GetParametersForImportRequest, 
     requireEnum(req.WrappingAlgorithm, 'WrappingAlgorithm', ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] as readonly AlgorithmSpec[]);
     requireEnum(req.WrappingKeySpec, 'WrappingKeySpec', ['RSA_2048', 'RSA_3072', 'RSA_4096'] as readonly WrappingKeySpec[]);
   },
+  // The wrapping key pair (up to RSA_4096, most of a second) is generated before the keystore lock.
+  prepare: (req) => generateRsa(Number(req.WrappingKeySpec.slice(4))),
   targets: keyIdTarget,
-  async act(ctx, req) {
-    const key = keyOf(ctx);
-    requireExternal(key);
-    const pair = await generateRsa(Number(req.WrappingKeySpec.slice(4)));
-    const token = ctx.random(32);
-    const id = Buffer.from(token).toString('hex');
-    const validTo = ctx.now + IMPORT_TOKEN_LIFETIME_MS;
-    ctx.section.importTokens[id] = {
-      keyArn: key.arn,
-      wrappingAlgorithm: req.WrappingAlgorithm,
-      wrappingKeySpec: req.WrappingKeySpec,
-      sealedPrivateKey: ctx.sealer.seal(pair.privateKey, TOKEN_AAD + id),
-      validTo,
-    };
-    pair.privateKey.fill(0);
-    return { KeyId: key.arn, ImportToken: token, PublicKey: pair.publicKey, ParametersValidTo: new Date(validTo) };
+  act(ctx, req) {
+    const pair = ctx.prepared as KeyPairDer;
+    try {
+      const key = keyOf(ctx);
+      requireExternal(key);
+      const token = ctx.random(32);
+      const id = Buffer.from(token).toString('hex');
+      const validTo = ctx.now + IMPORT_TOKEN_LIFETIME_MS;
+      ctx.section.importTokens[id] = {
+        keyArn: key.arn,
+        wrappingAlgorithm: req.WrappingAlgorithm,
+        wrappingKeySpec: req.WrappingKeySpec,
+        sealedPrivateKey: ctx.sealer.seal(pair.privateKey, TOKEN_AAD + id),
+        validTo,
+      };
+      return { KeyId: key.arn, ImportToken: token, PublicKey: pair.publicKey, ParametersValidTo: new Date(validTo) };
+    } finally {
+      pair.privateKey.fill(0);
+    }
   },
 };
 
