@@ -11,7 +11,7 @@ import { systemRandom } from './core-adapter.js';
 import { editorHtml } from './editor-html.js';
 import { EncryptedDocumentModel } from './encrypted-document.js';
 import { isEnvelopeFile } from './file-crypto.js';
-import { reportError } from './error-report.js';
+import { reportError, withErrorName } from './error-report.js';
 import type { KeyBackend } from './key-backend.js';
 
 export const ENCRYPTED_EDITOR_VIEW_TYPE = 'envelope.encryptedEditor';
@@ -127,20 +127,20 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
 
   async saveCustomDocument(document: EncryptedDocument): Promise<void> {
     if (document.model === undefined) return;
-    await document.model.save();
+    await document.model.save().catch((e: unknown) => Promise.reject(withErrorName(e)));
     this.onSaved(document.uri.fsPath);
   }
 
   async saveCustomDocumentAs(document: EncryptedDocument, destination: vscode.Uri): Promise<void> {
     if (document.model === undefined) return;
     if (destination.scheme !== 'file') throw vscode.FileSystemError.NoPermissions(`Envelope files can only be saved to local files, not ${destination.scheme}:`);
-    await document.model.saveTo(destination.fsPath);
+    await document.model.saveTo(destination.fsPath).catch((e: unknown) => Promise.reject(withErrorName(e)));
     this.onSaved(destination.fsPath);
   }
 
   async revertCustomDocument(document: EncryptedDocument): Promise<void> {
     if (document.model === undefined) return;
-    await document.model.revert(this.maxBytes());
+    await document.model.revert(this.maxBytes()).catch((e: unknown) => Promise.reject(withErrorName(e)));
     for (const p of this.panels.get(document.uri.toString()) ?? []) void p.webview.postMessage({ type: 'setText', text: document.model.getText() });
   }
 

@@ -33,3 +33,15 @@ export function reportError(e: unknown, action?: string): ErrorReport {
   const text = `${action ? `${action} failed: ` : ''}${name}: ${message}`;
   return { show: true, name, text };
 }
+
+/**
+ * The error to throw back to VS Code from a custom-editor save or revert: VS Code shows only the
+ * message ("Failed to save 'x.enc': …"), so the AWS error name is put in front of it.
+ */
+export function withErrorName(e: unknown): unknown {
+  const r = reportError(e);
+  if (!r.show || r.name === 'Error') return e;
+  const err = new Error(r.text);
+  err.name = r.name;
+  return err;
+}

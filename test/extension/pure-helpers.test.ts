@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { parseContextInput, formatContext } from '../../extension/src/context-input.js';
-import { reportError, isCancellation } from '../../extension/src/error-report.js';
+import { reportError, isCancellation, withErrorName } from '../../extension/src/error-report.js';
 import { AccessDeniedException, DisabledException } from '@envelope/core';
 import { KeystoreCreationDeclined } from '../../extension/src/key-backend.js';
 import { keyContextValue, keyDescription, keyDetailRows } from '../../extension/src/key-tree-model.js';
@@ -105,6 +105,16 @@ describe('extension: error reports', () => {
     assert.equal(isCancellation(abort), true);
     assert.equal(reportError(abort).show, false);
     assert.equal(reportError(new KeystoreCreationDeclined('/h')).show, false);
+  });
+
+  it('errors thrown back to VS Code (custom-editor save/revert) carry the AWS name in their message', () => {
+    const e = withErrorName(new DisabledException('key arn:aws:kms:us-east-1:111122223333:key/k is disabled')) as Error;
+    assert.equal(e.name, 'DisabledException');
+    assert.equal(e.message, 'DisabledException: key arn:aws:kms:us-east-1:111122223333:key/k is disabled');
+    const plain = new Error('plain');
+    assert.equal(withErrorName(plain), plain);
+    const abort = Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    assert.equal(withErrorName(abort), abort);
   });
 });
 

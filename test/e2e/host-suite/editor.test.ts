@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_CONTEXT, CONFIG_TEXT, decryptBytes } from '../fixture.js';
+import { CONFIG_CONTEXT, CONFIG_TEXT, decryptBytes, PRIMARY_ALIAS } from '../fixture.js';
 import { findFilesContaining } from '../scan.js';
 import { extensionApi, keystoreHome, runRoot, sleep, until, wsFile } from './host-env.js';
 
@@ -67,6 +67,27 @@ export function defineEditorTests(): void {
       const uri = vscode.Uri.file(wsFile('.env.enc'));
       await vscode.commands.executeCommand('vscode.open', uri);
       const doc = await until('the Encrypted Editor to open .env.enc', () => api.editor.documentFor(uri));
+      assert.equal(doc.model?.getText(), 'API_KEY=E2E-DOTENV-VALUE-123\n');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    it('a save that fails shows the AWS error name (VS Code prints only the message) and leaves the file as it was', async () => {
+      const api = await extensionApi();
+      const file = wsFile('.env.enc');
+      const uri = vscode.Uri.file(file);
+      const before = readFileSync(file);
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const doc = await until('the Encrypted Editor to open .env.enc', () => api.editor.documentFor(uri));
+      const { api: kms } = await api.session.get();
+      doc.model?.edit('API_KEY=NOT-SAVED\n');
+      await kms.DisableKey({ KeyId: PRIMARY_ALIAS });
+      try {
+        await assert.rejects(api.editor.saveCustomDocument(doc), (e: Error) => /^DisabledException: /.test(e.message));
+      } finally {
+        await kms.EnableKey({ KeyId: PRIMARY_ALIAS });
+      }
+      assert.deepEqual(readFileSync(file), before);
+      await api.editor.revertCustomDocument(doc);
       assert.equal(doc.model?.getText(), 'API_KEY=E2E-DOTENV-VALUE-123\n');
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
