@@ -23,6 +23,18 @@ export function multiRegionConfiguration(section: KmsSection, key: KeyRecord): M
   };
 }
 
+/** The encryption, signing and key agreement algorithms of a key (KeyMetadata, GetPublicKey). */
+export function algorithmLists(key: KeyRecord): Pick<KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'KeyAgreementAlgorithms'> {
+  const out: Pick<KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'KeyAgreementAlgorithms'> = {};
+  const enc = encryptionAlgorithms(key.keySpec, key.keyUsage);
+  if (enc) out.EncryptionAlgorithms = enc;
+  const sig = signingAlgorithms(key.keySpec, key.keyUsage);
+  if (sig) out.SigningAlgorithms = sig;
+  const ka = keyAgreementAlgorithms(key.keyUsage);
+  if (ka) out.KeyAgreementAlgorithms = ka;
+  return out;
+}
+
 export function toKeyMetadata(section: KmsSection, key: KeyRecord): KeyMetadata {
   const md: KeyMetadata = {
     AWSAccountId: key.accountId,
@@ -45,14 +57,9 @@ export function toKeyMetadata(section: KmsSection, key: KeyRecord): KeyMetadata 
     md.ExpirationModel = key.expirationModel ?? 'KEY_MATERIAL_DOES_NOT_EXPIRE';
     if (key.validTo !== undefined) md.ValidTo = new Date(key.validTo);
   }
-  const enc = encryptionAlgorithms(key.keySpec, key.keyUsage);
-  if (enc) md.EncryptionAlgorithms = enc;
-  const sig = signingAlgorithms(key.keySpec, key.keyUsage);
-  if (sig) md.SigningAlgorithms = sig;
+  Object.assign(md, algorithmLists(key));
   const mac = macAlgorithms(key.keySpec);
   if (mac) md.MacAlgorithms = mac;
-  const ka = keyAgreementAlgorithms(key.keyUsage);
-  if (ka) md.KeyAgreementAlgorithms = ka;
   const mr = multiRegionConfiguration(section, key);
   if (mr) md.MultiRegionConfiguration = mr;
   const cur = key.versions[key.versions.length - 1];

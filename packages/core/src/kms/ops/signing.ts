@@ -6,7 +6,8 @@
 import { InvalidKeyUsageException, KMSInvalidSignatureException } from '../../errors.js';
 import { eccSign, eccVerify, rsaSign, rsaVerify, type EccSpec } from '../asymmetric.js';
 import type { KeyRecord } from '../key-record.js';
-import { encryptionAlgorithms, keyAgreementAlgorithms, keyFamily, signingAlgorithms } from '../key-specs.js';
+import { keyFamily, signingAlgorithms } from '../key-specs.js';
+import { algorithmLists } from '../metadata.js';
 import { currentMaterial } from '../material.js';
 import { keyIdTarget, keyOf, type Operation, type OpContext } from '../operation.js';
 import type {
@@ -83,19 +84,13 @@ export const getPublicKeyOp: Operation<GetPublicKeyRequest, GetPublicKeyResponse
     if (!key.publicKey) {
       throw new InvalidKeyUsageException(`${key.arn} is not an asymmetric key; GetPublicKey needs an RSA or ECC key.`);
     }
-    const res: GetPublicKeyResponse = {
+    return {
       KeyId: key.arn,
       PublicKey: new Uint8Array(key.publicKey),
       CustomerMasterKeySpec: key.keySpec,
       KeySpec: key.keySpec,
       KeyUsage: key.keyUsage,
+      ...algorithmLists(key),
     };
-    const enc = encryptionAlgorithms(key.keySpec, key.keyUsage);
-    if (enc) res.EncryptionAlgorithms = enc;
-    const sig = signingAlgorithms(key.keySpec, key.keyUsage);
-    if (sig) res.SigningAlgorithms = sig;
-    const ka = keyAgreementAlgorithms(key.keyUsage);
-    if (ka) res.KeyAgreementAlgorithms = ka;
-    return res;
   },
 };
