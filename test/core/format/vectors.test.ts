@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, decrypt, encrypt, RawAesKeyring } from '@envelope/core';
+import { createDecryptStream, decrypt, encrypt, nodeAead, RawAesKeyring, readHeader } from '@envelope/core';
+import { deriveMessageKeys } from '@envelope/core/crypto/message-keys';
+import { encodeCanonical } from '@envelope/core/format/canonical-msgpack';
+import { FrameCounter } from '@envelope/core/format/frame';
 import {
   DATA_KEY, goldenKeyring, IV, KEY_NAME, MESSAGE_ID, WRAPPING_KEY, type NegativeVector, type PositiveVector,
 } from '../../../fixtures/vectors/vector-inputs.js';
@@ -57,6 +60,31 @@ describe('format: golden vectors v1', () => {
       }
     });
   }
+
+  it('docs/FORMAT.md §12 worked example matches the one-byte vector and the key schedule', async () => {
+    const doc = readFileSync(new URL('../../../docs/FORMAT.md', import.meta.url), 'utf8');
+    const example = doc.slice(doc.indexOf('## 12. Worked example'));
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const v = positive.find((p) => p.name === 'one-byte')!;
+    const message = bytes(v.message);
+    const header = await readHeader(message);
+    const keys = deriveMessageKeys(nodeAead, DATA_KEY, MESSAGE_ID, header.suiteId);
+    const frame = new FrameCounter(MESSAGE_ID);
+    frame.prepare(true, 0);
+    const expected: [string, string][] = [
+      ['dataKey', hex(DATA_KEY)], ['messageId', hex(MESSAGE_ID)], ['wrappingKey', hex(WRAPPING_KEY)], ['iv', hex(IV)],
+      ['contentKey', hex(keys.contentKey)], ['commitment', hex(keys.commitment)], ['headerKey', hex(keys.headerKey)],
+      ['nonce_0 =', hex(frame.nonce)],
+    ];
+    for (const [label, value] of expected) assert.match(example, new RegExp(`${label} +${value}\\b`), label);
+    assert.ok(example.includes(`aad_0   = ${hex(MESSAGE_ID)} 0000000000000000 01`));
+    const aad = encodeCanonical(['ENVELOPE-RAW-AES-V1', header.suiteId, v.keyNamespace, v.keyName, Object.entries(v.context)]);
+    for (const piece of [hex(aad), hex(header.encryptedDataKeys[0]!.ciphertext), hex(header.headerTag)]) assert.ok(example.includes(piece), piece);
+    const body = message.subarray(header.headerLength);
+    assert.ok(example.includes(`frame_0 = ${hex(body.subarray(0, 1))} ${hex(body.subarray(1))}`));
+    assert.equal(header.headerLength, 216);
+    assert.equal(message.length, 233);
+  });
 
   for (const v of negative) {
     it(`negative ${v.name}: ${v.error}`, async () => {
