@@ -14,16 +14,12 @@ export {
   encrypt,
   fileSource,
   isEnvelopeMessage,
-  isKmsError,
-  KmsError,
   KmsKeyring,
   openDefaultKms,
   readHeader,
   rootCaller,
   ValidationException,
   InvalidCiphertextException,
-  KeystoreException,
-  AccessDeniedException,
   systemRandom,
 } from '@envelope/core';
 export type { CallContext, HeaderDescription, Keyring, Kms, MessageHeader } from '@envelope/core';

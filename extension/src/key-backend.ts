@@ -12,7 +12,7 @@ import {
   RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
-  AwsKmsKeyring, KmsKeyring, openDefaultKms, rootCaller,
+  AwsKmsKeyring, KMS_API_OPERATIONS, KmsKeyring, openDefaultKms, rootCaller,
   type CallContext, type Keyring, type KmsApi,
 } from './core-adapter.js';
 import type { EnvelopeSettings } from './settings.js';
@@ -82,25 +82,13 @@ export async function openKeyBackend(settings: EnvelopeSettings, hooks: OpenBack
 }
 
 /** The embedded Kms's AWS-named methods with the caller bound (`kms.Op(request, caller)`). */
-export function bindKms(kms: Record<string, unknown>, caller: CallContext): KmsApi {
+function bindKms(kms: Record<string, unknown>, caller: CallContext): KmsApi {
   const call = (op: string) => (req: unknown) => {
     const fn = kms[op];
     if (typeof fn !== 'function') throw new TypeError(`the embedded Kms has no ${op} operation`);
     return (fn as (r: unknown, c: CallContext) => Promise<unknown>).call(kms, req, caller);
   };
-  return {
-    ListKeys: call('ListKeys'),
-    ListAliases: call('ListAliases'),
-    DescribeKey: call('DescribeKey'),
-    CreateKey: call('CreateKey'),
-    CreateAlias: call('CreateAlias'),
-    EnableKey: call('EnableKey'),
-    DisableKey: call('DisableKey'),
-    ScheduleKeyDeletion: call('ScheduleKeyDeletion'),
-    RotateKeyOnDemand: call('RotateKeyOnDemand'),
-    GetKeyRotationStatus: call('GetKeyRotationStatus'),
-    ListKeyRotations: call('ListKeyRotations'),
-  } as KmsApi;
+  return Object.fromEntries(KMS_API_OPERATIONS.map((op) => [op, call(op)])) as unknown as KmsApi;
 }
 
 function sdkApi(client: KMSClient): KmsApi {
