@@ -58,6 +58,13 @@ describe('envelope snapshot / image / replicate', function () {
     assert.equal((await ok(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks', '--check'), opts())).out, `the copy of ${id} (rekey) has every permission it needs\n`);
     const copyId = (await ok(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks'), opts())).out.trim();
     await ok(asB('snapshot', 'export', copyId, '-o', 'copy.env'), opts());
+    const exported = (await ok(asB('--json', 'snapshot', 'export', copyId, '-o', 'copy2.env'), opts())).json<{ SnapshotId: string; Output: string }>();
+    assert.deepEqual([exported.SnapshotId, exported.Output], [copyId, join(home, 'copy2.env')], '--json prints a JSON summary');
+    const exists = await cli(asB('snapshot', 'export', copyId, '-o', 'copy.env'), opts());
+    assert.deepEqual([exists.code, /^UsageError: .*--force/.test(exists.stderr)], [2, true], exists.stderr);
+    const unknown = await cli(asB('snapshot', 'export', 'snap-0123456789abcdef0', '-o', 'none.env'), opts());
+    assert.deepEqual([unknown.code, /^\w+Exception: /.test(unknown.stderr)], [1, true], unknown.stderr);
+    assert.ok(!(await readdir(home)).some((f) => f.startsWith('none.env') || f.startsWith('.none.env')), 'a failed export leaves no file');
     await ok(asB('decrypt', 'copy.env', '-o', 'copy.img'), opts());
     assert.deepEqual(await readFile(join(home, 'copy.img')), data);
     // The copy's KMS calls are in both accounts' audit logs, naming the workflow service.

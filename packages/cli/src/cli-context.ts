@@ -82,6 +82,15 @@ export class CliContext {
     if (out !== '') await writeText(this.io.stdout, out.endsWith('\n') ? out : `${out}\n`);
   }
 
+  /**
+   * Reports a command whose result is a side effect (a file written, an artifact deleted):
+   * `summary` as JSON on stdout with --json, else `text` as a note on stderr.
+   */
+  async done(summary: Record<string, unknown>, text: string): Promise<void> {
+    if (this.opts.json) await this.print(summary);
+    else await this.note(text);
+  }
+
   /** An informational line on stderr (suppressed by --quiet). */
   async note(text: string): Promise<void> {
     if (this.opts.quiet) return;

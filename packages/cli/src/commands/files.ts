@@ -20,7 +20,6 @@ import { UsageError } from '../errors.js';
 import { assertWritable, pipeToTarget, writeAtomically } from '../util/atomic-output.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { createProgress } from '../util/progress.js';
-import { writeText } from '../io.js';
 
 const ENC_SUFFIX = '.enc';
 /** Inputs at least this large get a progress bar (when stderr is a TTY). */
@@ -232,10 +231,5 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
 
 /** Summary: on stdout with --json (unless stdout carries the data), else a note on stderr. */
 async function report(ctx: CliContext, output: string, summary: Record<string, unknown>): Promise<void> {
-  if (output === '-') return;
-  if (ctx.opts.json) {
-    await ctx.print(summary);
-    return;
-  }
-  if (!ctx.opts.quiet) await writeText(ctx.io.stderr, `${String(summary['Operation'])}: wrote ${output}\n`);
+  if (output !== '-') await ctx.done(summary, `${String(summary['Operation'])}: wrote ${output}`);
 }

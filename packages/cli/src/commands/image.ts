@@ -41,7 +41,7 @@ export async function imageDescribe(ctx: CliContext, id: string, o: StoreArg & {
 export async function imageDeregister(ctx: CliContext, id: string, o: StoreArg): Promise<void> {
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
   await wf.store.deleteImage({ account: caller.accountId, region }, id);
-  await ctx.note(`deregistered ${id} (its snapshots remain)`);
+  await ctx.done({ ImageId: id }, `deregistered ${id} (its snapshots remain)`);
 }
 
 export async function imageShare(ctx: CliContext, id: string, o: ShareArgs, add = true): Promise<void> {

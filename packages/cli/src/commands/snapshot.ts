@@ -59,7 +59,7 @@ export async function snapshotDescribe(ctx: CliContext, id: string, o: StoreArg 
 export async function snapshotDelete(ctx: CliContext, id: string, o: StoreArg): Promise<void> {
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
   await wf.store.deleteSnapshot({ account: caller.accountId, region }, id);
-  await ctx.note(`deleted ${id}`);
+  await ctx.done({ SnapshotId: id }, `deleted ${id}`);
 }
 
 export async function snapshotExport(ctx: CliContext, id: string, o: StoreArg & { output?: string; owner?: string; force?: boolean }): Promise<void> {
@@ -68,13 +68,13 @@ export async function snapshotExport(ctx: CliContext, id: string, o: StoreArg & 
   if (outPath === '-') throw new UsageError('snapshot export writes a file; give -o <file>');
   await assertWritable({ path: outPath, force: o.force === true });
   const { wf, caller, region } = await openWorkflow(ctx, o.store);
-  await withProgress(ctx, 'snapshot export', (onProgress) => exportSnapshot(wf, {
+  const meta = await withProgress(ctx, 'snapshot export', (onProgress) => exportSnapshot(wf, {
     caller, region, snapshotId: id, outPath,
     ...(o.owner !== undefined ? { ownerAccount: o.owner } : {}),
     onProgress,
     ...signalOf(ctx),
   }));
-  await ctx.note(`exported ${id} to ${outPath}`);
+  await ctx.done({ SnapshotId: id, Output: outPath, StoredBytes: meta.storedSize }, `exported ${id} to ${outPath}`);
 }
 
 /** Prints a share report: what changed (or would), and what is still missing. */
