@@ -177,7 +177,7 @@ describe('envelope files: encrypt / decrypt / inspect / reencrypt', function () 
     await assert.rejects(stat(join(home, 'u.enc')), { code: 'ENOENT' });
     const noFile = await cli(['encrypt', 'nope.txt', '--key', keyA], opts());
     assert.equal(noFile.code, 1);
-    assert.match(noFile.stderr, /^ENOENT/);
+    assert.match(noFile.stderr, /^ENOENT: no such file or directory, /, 'Name: message, the name once');
   });
 });
 

@@ -49,7 +49,9 @@ export function reportError(e: unknown, debug: boolean): ReportedError {
   const code = (err as NodeJS.ErrnoException).code;
   if (err.name === 'AbortError' || code === 'ABORT_ERR') return { code: EXIT_INTERRUPTED, text: 'Interrupted; no output was written.\n' };
   if (code !== undefined && USER_FS_CODES.has(code)) {
-    return { code: EXIT_SERVICE, text: `${code}: ${err.message}\n${debug ? `${err.stack ?? ''}\n` : ''}` };
+    // Node's own messages already start with the code ("ENOENT: no such file or directory, …").
+    const message = err.message.startsWith(`${code}: `) ? err.message.slice(code.length + 2) : err.message;
+    return { code: EXIT_SERVICE, text: `${code}: ${message}\n${debug ? `${err.stack ?? ''}\n` : ''}` };
   }
   // A plain TypeError/RangeError from boundary assertions is bad input, not a crash.
   if (err instanceof TypeError || err instanceof RangeError) {
