@@ -4,7 +4,7 @@
  * one data key for every member and any one member decrypts.
  */
 import { strict as assert } from 'node:assert';
-import { decrypt, encrypt, MultiKeyring, RawAesKeyring, readHeader } from '@envelope/core';
+import { decrypt, encrypt, MultiKeyring, RawAesKeyring, readHeader, type Keyring } from '@envelope/core';
 import { bytesFrom, rawKeyring, rejection } from '../stream/helpers.js';
 
 describe('keyrings: raw AES and multi', () => {
@@ -61,5 +61,13 @@ describe('keyrings: raw AES and multi', () => {
     const e = await rejection(() => decrypt(ct, { keyring: new MultiKeyring({ children: [wrongMaterial] }) }));
     assert.equal(e.name, 'InvalidCiphertextException');
     assert.throws(() => new MultiKeyring({ children: [] }), { name: 'ValidationException' });
+  });
+
+  it('multi-keyring: a member that replaces the data key it was given fails the encryption (its EDK could never decrypt)', async () => {
+    const good = rawKeyring('a', 'wa');
+    const regenerating = rawKeyring('b', 'wb');
+    const replacing: Keyring = { onEncrypt: (r) => regenerating.onEncrypt({ ...r, dataKey: undefined }), onDecrypt: (r) => regenerating.onDecrypt(r) };
+    const multi = new MultiKeyring({ generator: good, children: [replacing] });
+    await assert.rejects(encrypt(new Uint8Array(1), { keyring: multi }), { name: 'KMSInternalException' });
   });
 });

@@ -4,7 +4,8 @@
  * same key; on decrypt the keyrings are asked in order and the first data key returned wins; when
  * none returns one, the most relevant error of the members is thrown (keyring-errors.ts).
  */
-import { ValidationException } from '../errors.js';
+import { equalBytes } from '../crypto/constant-time.js';
+import { KMSInternalException, ValidationException } from '../errors.js';
 import type { DecryptRequest, EncryptedDataKey, EncryptRequest, EncryptResult, Keyring } from './keyring.js';
 import { mostRelevantError } from './keyring-errors.js';
 
@@ -35,10 +36,7 @@ export class MultiKeyring implements Keyring {
     const first = await all[0]!.onEncrypt(request);
     const dataKey = first.dataKey;
     const encryptedDataKeys: EncryptedDataKey[] = [...first.encryptedDataKeys];
-    for (const k of all.slice(1)) {
-      const r = await k.onEncrypt({ ...request, dataKey: new Uint8Array(dataKey) });
-      encryptedDataKeys.push(...r.encryptedDataKeys);
-    }
+    for (const k of all.slice(1)) encryptedDataKeys.push(...(await wrapWith(k, request, dataKey)));
     return { dataKey, encryptedDataKeys };
   }
 
@@ -59,5 +57,24 @@ export class MultiKeyring implements Keyring {
     }
     if (failures.length > 0) throw mostRelevantError(failures);
     return undefined;
+  }
+}
+
+/**
+ * Has `keyring` wrap a copy of `dataKey`; its EDKs must wrap that same key (or that member could
+ * never decrypt the message). The copies of the data key are wiped afterwards.
+ */
+async function wrapWith(keyring: Keyring, request: EncryptRequest, dataKey: Uint8Array): Promise<readonly EncryptedDataKey[]> {
+  const given = new Uint8Array(dataKey);
+  let result: EncryptResult | undefined;
+  try {
+    result = await keyring.onEncrypt({ ...request, dataKey: given });
+    if (!(result?.dataKey instanceof Uint8Array) || !equalBytes(result.dataKey, dataKey)) {
+      throw new KMSInternalException('a MultiKeyring member replaced the data key it was given');
+    }
+    return result.encryptedDataKeys;
+  } finally {
+    given.fill(0);
+    if (result?.dataKey instanceof Uint8Array && result.dataKey !== dataKey) result.dataKey.fill(0);
   }
 }
