@@ -2,6 +2,7 @@
  * The Encrypted Editor's webview page: a plain text area styled with the editor's font and
  * colours, and a header naming the keys and encryption context. The text arrives and leaves by
  * postMessage only: no webview state is persisted (no `setState`), nothing is loaded from disk.
+ * Also the page shown instead when a file cannot be opened.
  */
 
 export interface EditorBanner {
@@ -34,7 +35,6 @@ export function editorHtml(opts: { cspSource: string; nonce: string; banner: Edi
              font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 13px);
              line-height: 1.5; tab-size: 4; white-space: pre; overflow: auto; }
   textarea:focus { outline: none; }
-  .error { padding: 16px; font-family: var(--vscode-font-family); color: var(--vscode-errorForeground); white-space: pre-wrap; }
 </style>
 </head>
 <body>
@@ -64,4 +64,16 @@ export function editorHtml(opts: { cspSource: string; nonce: string; banner: Edi
 </script>
 </body>
 </html>`;
+}
+
+/** The page shown instead of the editor when a file cannot be opened, with a way to the text editor. */
+export function errorHtml(nonce: string, fileName: string, message: string): string {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}';">
+<style>body{font-family:var(--vscode-font-family);padding:16px;color:var(--vscode-foreground)} .e{color:var(--vscode-errorForeground);white-space:pre-wrap}
+button{margin-top:12px;background:var(--vscode-button-background);color:var(--vscode-button-foreground);border:none;padding:6px 12px;cursor:pointer}</style></head>
+<body><h3>${escapeHtml(fileName)} could not be opened in the Envelope Encrypted Editor</h3><p class="e">${escapeHtml(message)}</p>
+<button id="text">Reopen with the Text Editor</button>
+<script nonce="${nonce}">const vscode = acquireVsCodeApi(); document.getElementById('text').addEventListener('click', () => vscode.postMessage({ type: 'reopenAsText' }));</script>
+</body></html>`;
 }

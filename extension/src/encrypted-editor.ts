@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { formatContext } from './context-input.js';
 import { systemRandom } from './core-adapter.js';
-import { editorHtml } from './editor-html.js';
+import { editorHtml, errorHtml } from './editor-html.js';
 import { EncryptedDocumentModel } from './encrypted-document.js';
 import { isEnvelopeFile } from './file-crypto.js';
 import { reportError, withErrorName } from './error-report.js';
@@ -155,16 +155,4 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
       },
     };
   }
-}
-
-function errorHtml(nonce: string, fileName: string, message: string): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}';">
-<style>body{font-family:var(--vscode-font-family);padding:16px;color:var(--vscode-foreground)} .e{color:var(--vscode-errorForeground);white-space:pre-wrap}
-button{margin-top:12px;background:var(--vscode-button-background);color:var(--vscode-button-foreground);border:none;padding:6px 12px;cursor:pointer}</style></head>
-<body><h3>${esc(fileName)} could not be opened in the Envelope Encrypted Editor</h3><p class="e">${esc(message)}</p>
-<button id="text">Reopen with the Text Editor</button>
-<script nonce="${nonce}">const vscode = acquireVsCodeApi(); document.getElementById('text').addEventListener('click', () => vscode.postMessage({ type: 'reopenAsText' }));</script>
-</body></html>`;
 }
