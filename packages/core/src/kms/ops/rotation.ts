@@ -18,14 +18,20 @@ import { optionalInt, paginate } from './validate.js';
 /** AWS allows a limited number of on-demand rotations per key. */
 export const MAX_ON_DEMAND_ROTATIONS = 10;
 
-export function requireRotatable(key: KeyRecord, op: string, allowAwsManaged = false): void {
+/** Rotation exists for symmetric encryption keys with AWS_KMS origin only (every rotation operation). */
+function requireRotationSupport(key: KeyRecord, op: string): void {
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new UnsupportedOperationException(`${key.arn} has key spec ${key.keySpec}; ${op} supports symmetric encryption keys only.`);
   }
   if (key.origin !== 'AWS_KMS') {
     throw new UnsupportedOperationException(`${key.arn} has imported key material; rotate it manually (create a new key, then UpdateAlias).`);
   }
-  if (key.keyManager === 'AWS' && !allowAwsManaged) {
+}
+
+/** The operations that change rotation: also not on AWS managed keys or multi-Region replicas. */
+function requireRotatable(key: KeyRecord, op: string): void {
+  requireRotationSupport(key, op);
+  if (key.keyManager === 'AWS') {
     throw new UnsupportedOperationException(`${key.arn} is an AWS managed key; AWS rotates it every year.`);
   }
   if (key.multiRegion && key.primaryRegion !== key.region) {
@@ -71,9 +77,7 @@ export const getKeyRotationStatusOp: Operation<KeyIdRequest, GetKeyRotationStatu
   targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
-    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {
-      throw new UnsupportedOperationException(`${key.arn} does not support automatic rotation (${key.keySpec}, origin ${key.origin}).`);
-    }
+    requireRotationSupport(key, 'GetKeyRotationStatus');
     const r = key.rotation;
     const res: GetKeyRotationStatusResponse = { KeyRotationEnabled: r.enabled, KeyId: key.arn };
     if (r.enabled && r.periodDays) res.RotationPeriodInDays = r.periodDays;
@@ -106,9 +110,7 @@ export const listKeyRotationsOp: Operation<ListKeyRotationsRequest, ListKeyRotat
   targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
-    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {
-      throw new UnsupportedOperationException(`${key.arn} does not support rotation (${key.keySpec}, origin ${key.origin}).`);
-    }
+    requireRotationSupport(key, 'ListKeyRotations');
     const rotations: RotationsListEntry[] = key.versions.slice(1).map((v) => ({
       KeyId: key.arn, RotationDate: new Date(v.createdAt), RotationType: v.rotationType ?? 'AUTOMATIC', KeyMaterialId: v.id,
     }));
