@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   createDecryptStream,
   createEncryptStream,
@@ -206,10 +207,9 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
     if (args.rewrap === true) {
       // Only the header changes: new wrapped data keys, same data key, same body bytes.
       const rewrapped = await rewrapHeader(source, { decryptKeyring, encryptKeyring, ...(context !== undefined ? { context } : {}) });
-      const body = createReadStream(input, { start: rewrapped.bodyOffset, highWaterMark: 1 << 20 });
       await writeAtomically(output, ctx.tempSuffix(), async (sink) => {
         await new Promise<void>((res, rej) => sink.write(rewrapped.header, (e) => (e ? rej(e) : res())));
-        const { pipeline } = await import('node:stream/promises');
+        const body = createReadStream(input, { start: rewrapped.bodyOffset, highWaterMark: 1 << 20 });
         await pipeline(body, sink, ctx.io.signal ? { signal: ctx.io.signal } : {});
       });
       await report(ctx, output, { Operation: 'ReEncrypt', Mode: 'rewrap', Input: args.input, Output: output, KeyIds: [...args.keys], HeaderBytes: rewrapped.header.length });
@@ -218,8 +218,7 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
   } finally {
     await source.close?.();
   }
-  const messageContext = describeHeader(header).context as Record<string, string>;
-  const frameLength = describeHeader(header).frameLength;
+  const { context: messageContext, frameLength } = header;
   const total = await inputSize(input);
   const transforms = () => [
     createDecryptStream({ keyring: decryptKeyring, ...(context !== undefined ? { context } : {}) }),
