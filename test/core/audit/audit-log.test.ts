@@ -188,6 +188,42 @@ describe('audit log', () => {
   it('recovers from a torn final line and keeps the chain', async () => {
     await fill(3);
     appendFileSync(eventsPath(), '{"sequence":4,"previousHash":"ab');
+    const before = log.verify('111122223333');
+    assert.deepEqual(before.issues.map((i) => [i.kind, i.line]), [['torn', 4]]);
+    assert.match(before.issues[0]!.message, /line 4 is incomplete .* the next append removes it/);
+    assert.equal(before.events, 3);
+    await log.append('111122223333', makeEvent(random, 4));
+    const r = log.verify('111122223333');
+    assert.deepEqual(r.issues, []);
+    assert.equal(r.events, 4);
+  });
+
+  it('keeps a complete final event whose newline was lost (and a digest\'s)', async () => {
+    await fill(5); // one digest, after event 4
+    const digestsPath = join(dir, '111122223333', 'digests.jsonl');
+    for (const p of [eventsPath(), digestsPath]) writeFileSync(p, readFileSync(p, 'utf8').replace(/\n$/, ''));
+    assert.deepEqual(log.verify('111122223333').issues, []);
+    await log.append('111122223333', makeEvent(random, 6));
+    await log.writeDigest('111122223333');
+    const r = log.verify('111122223333');
+    assert.deepEqual(r.issues, []);
+    assert.deepEqual([r.events, r.digests, r.signedThrough], [6, 2, 6]);
+  });
+
+  it('drops a torn final line at its exact byte offset when the log holds multi-byte characters', async () => {
+    // The tail is read in 4 KiB chunks; a chunk that starts inside a multi-byte character must not
+    // shift where the torn line is cut (that left torn bytes glued to the next event).
+    for (let i = 1; i <= 2; i++) {
+      await log.append('111122223333', makeEvent(random, i, { requestParameters: { KeyId: KEY, EncryptionContext: { note: 'é'.repeat(1500) } } }));
+    }
+    await log.append('111122223333', makeEvent(random, 3));
+    let torn = '{"sequence":4,"previousHash":"';
+    for (;;) {
+      const bytes = Buffer.concat([readFileSync(eventsPath()), Buffer.from(torn)]);
+      if ((bytes[bytes.length - 4096]! & 0xc0) === 0x80) break; // the chunk starts on a continuation byte
+      torn += 'a';
+    }
+    appendFileSync(eventsPath(), torn);
     await log.append('111122223333', makeEvent(random, 4));
     const r = log.verify('111122223333');
     assert.deepEqual(r.issues, []);

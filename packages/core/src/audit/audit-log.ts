@@ -5,9 +5,9 @@
  * `digestEvery` events or `digestIntervalMs`, and on demand).
  *
  * Appends are safe across processes: each takes the account's lock file, re-reads the tail of the
- * log (so it chains to whatever another process wrote), drops a torn last line left by a crash
- * (an event whose write never completed was never committed), and writes the new line with one
- * O_APPEND write followed by fsync.
+ * log (so it chains to whatever another process wrote), repairs a newline-less last line left by
+ * a crash (see readTail), and writes the new line with one O_APPEND write. When that reaches the
+ * disk depends on `durable` (see AuditLogOptions and docs/ACCESS.md "Crash window").
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, fstatSync, ftruncateSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import {
   encodeRecord, ed25519Signer, fromHex, GENESIS_HASH, hashLine, signDigest, toHex,
   type AuditRecord, type DigestRecord, type DigestSigner,
 } from './audit-chain.js';
-import { verifyAuditLog, type VerifyReport } from './audit-verify.js';
+import { isCompleteLine, verifyAuditLog, type VerifyReport } from './audit-verify.js';
 import { queryAuditEvents, type AuditQuery } from './audit-query.js';
 
 export const EVENTS_FILE = 'events.jsonl';
@@ -66,13 +66,15 @@ export interface AuditLogOptions {
   readonly sealer?: KeySealer;
   /** Write a digest after this many new events. Default 100. */
   readonly digestEvery?: number;
-  /** …or when the last digest is older than this (injected clock). Default one hour. */
+  /** …or at the first append after the last digest is older than this (injected clock; no timer). Default one hour. */
   readonly digestIntervalMs?: number;
   /**
    * When to fsync: true = after every event; "digest" (default) = the events file just before each
-   * digest and every digest, so a power loss can lose only undigested events and never leaves a
-   * digest covering events that did not reach the disk; false = never (tests). Process crashes lose
-   * nothing either way (each event is one write(2) to an O_APPEND file).
+   * digest and every digest, so a digest never covers events that did not reach the disk, but a
+   * power loss or OS crash can lose the events appended since the last digest that the OS had not
+   * yet written back (up to `digestEvery` - 1 per account; verify cannot see that loss, as those
+   * events were never signed); false = never (tests). A process crash loses no event whose append
+   * resolved (each event is one write(2) to an O_APPEND file, in the OS's cache).
    */
   readonly durable?: boolean | 'digest';
   readonly lockTimeoutMs?: number;
@@ -84,36 +86,40 @@ function checkAccount(accountId: string): void {
   if (!ACCOUNT_RE.test(accountId)) throw new ValidationException(`accountId must be 12 digits, got "${accountId}"`);
 }
 
-/** Reads the last complete line of a file and truncates a torn (newline-less) tail. */
-function readTail(path: string, truncateTorn: boolean): string | undefined {
+/**
+ * Reads the last line of a log file, repairing a newline-less tail left by a crash first: a
+ * complete record whose newline was lost gets its newline; a torn record (its write never
+ * completed, so it was never committed) is truncated. Works on bytes: a chunk may start inside a
+ * multi-byte character.
+ */
+function readTail(path: string): string | undefined {
   if (!existsSync(path)) return undefined;
-  const fd = openSync(path, truncateTorn ? 'r+' : 'r');
+  const fd = openSync(path, 'r+');
   try {
     let size = fstatSync(fd).size;
-    if (size === 0) return undefined;
     let chunk = 4096;
-    for (;;) {
+    while (size > 0) {
       const start = Math.max(0, size - chunk);
       const buf = Buffer.alloc(size - start);
       readSync(fd, buf, 0, buf.length, start);
-      let text = buf.toString('utf8');
-      if (!text.endsWith('\n')) {
-        const nl = text.lastIndexOf('\n');
-        if (nl < 0 && start > 0) { chunk *= 2; continue; }
-        // Torn final line (a crash mid-write): it was never committed.
-        const keep = nl < 0 ? 0 : Buffer.byteLength(text.slice(0, nl + 1));
-        if (truncateTorn) ftruncateSync(fd, start + keep);
-        size = start + keep;
-        if (size === 0) return undefined;
-        text = text.slice(0, nl + 1);
-        if (nl < 0) continue;
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl < 0 && start > 0) { chunk *= 2; continue; }
+      if (nl !== buf.length - 1) {
+        const tail = buf.toString('utf8', nl + 1);
+        if (isCompleteLine(tail)) {
+          writeSync(fd, '\n', size);
+          return tail;
+        }
+        size = start + nl + 1;
+        ftruncateSync(fd, size);
+        continue;
       }
-      const body = text.slice(0, -1);
-      const nl = body.lastIndexOf('\n');
-      if (nl >= 0) return body.slice(nl + 1);
-      if (start === 0) return body;
+      const prev = nl > 0 ? buf.lastIndexOf(0x0a, nl - 1) : -1;
+      if (prev >= 0) return buf.toString('utf8', prev + 1, nl);
+      if (start === 0) return buf.toString('utf8', 0, nl);
       chunk *= 2;
     }
+    return undefined;
   } finally {
     closeSync(fd);
   }
@@ -263,7 +269,7 @@ export class AuditLog {
     const cached = this.tails.get(accountId)?.events;
     const mark = fileMark(path);
     if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
-    const last = readTail(path, true);
+    const last = readTail(path);
     const after = fileMark(path) ?? { ino: 0, size: 0 };
     if (last === undefined) return { ...after, lastHash: GENESIS_HASH, sequence: 0 };
     return { ...after, lastHash: hashLine(last), sequence: (JSON.parse(last) as AuditRecord).sequence };
@@ -274,7 +280,7 @@ export class AuditLog {
     const cached = this.tails.get(accountId)?.digest;
     const mark = fileMark(path);
     if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
-    const t = readTail(path, true);
+    const t = readTail(path);
     const after = fileMark(path) ?? { ino: 0, size: 0 };
     return { ...after, ...(t === undefined ? {} : { last: JSON.parse(t) as DigestRecord }) };
   }
@@ -334,7 +340,7 @@ export class AuditLog {
   writeDigest(accountId: string): Promise<DigestRecord | undefined> {
     checkAccount(accountId);
     return this.serialize(accountId, () => this.locked(accountId, () => {
-      const last = readTail(this.paths(accountId).events, true);
+      const last = readTail(this.paths(accountId).events);
       if (last === undefined) return undefined;
       const rec = JSON.parse(last) as AuditRecord;
       const lastDigest = this.lastDigest(accountId);

@@ -6,7 +6,11 @@
 import type { AuditRecord, DigestRecord } from './audit-chain.js';
 import { GENESIS_HASH, hashLine, verifyDigestSignature } from './audit-chain.js';
 
-export type TamperKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'digest';
+/**
+ * "torn": the file's last line has no newline and is not complete JSON: a write cut short by a
+ * crash (or a truncation mid-line). It was never committed; the next append removes it.
+ */
+export type TamperKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'digest' | 'torn';
 
 export interface VerifyIssue {
   readonly kind: TamperKind;
@@ -46,10 +50,29 @@ function parseRecord(text: string): AuditRecord | undefined {
   }
 }
 
-function splitLines(text: string): string[] {
+/** True when a log line lacking its newline is nonetheless complete (a whole JSON value; a torn write never is). */
+export function isCompleteLine(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The lines of a log file, without a torn last line (returned apart: see TamperKind "torn"). */
+function splitLines(text: string): { lines: string[]; torn?: string } {
   const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  const last = lines.pop()!;
+  if (last === '' || isCompleteLine(last)) return { lines: last === '' ? lines : [...lines, last] };
+  return { lines, torn: last };
+}
+
+function tornIssue(file: 'events' | 'digests', line: number): VerifyIssue {
+  return {
+    kind: 'torn', line,
+    message: `${file === 'digests' ? 'digest ' : ''}line ${line} is incomplete (a write cut short by a crash, never committed): the next append removes it`,
+  };
 }
 
 /**
@@ -59,7 +82,9 @@ function splitLines(text: string): string[] {
  */
 export function verifyAuditLog(eventsText: string, digestsText = '', trustedPublicKey?: string): VerifyReport {
   const issues: VerifyIssue[] = [];
-  const lines: Parsed[] = splitLines(eventsText).map((text, i) => {
+  const events = splitLines(eventsText);
+  if (events.torn !== undefined) issues.push(tornIssue('events', events.lines.length + 1));
+  const lines: Parsed[] = events.lines.map((text, i) => {
     const rec = parseRecord(text);
     return { line: i + 1, text, hash: hashLine(text), ...(rec ? { rec } : {}) };
   });
@@ -151,7 +176,9 @@ export function verifyAuditLog(eventsText: string, digestsText = '', trustedPubl
   const bySeq = new Map<number, Parsed>();
   for (const l of lines) if (l.rec && !bySeq.has(l.rec.sequence)) bySeq.set(l.rec.sequence, l);
   const lastSeq = lines.reduce((m, l) => Math.max(m, l.rec?.sequence ?? 0), 0);
-  splitLines(digestsText).forEach((text, i) => {
+  const digests = splitLines(digestsText);
+  if (digests.torn !== undefined) issues.push(tornIssue('digests', digests.lines.length + 1));
+  digests.lines.forEach((text, i) => {
     digestCount++;
     let d: DigestRecord;
     try {
