@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { systemRandom, type Clock, type Random } from '../defaults.js';
 import { arnAccount, buildAuditEvent, uuidFrom } from '../audit/audit-event.js';
-import { AuditLog, type KeySealer } from '../audit/audit-log.js';
+import { AuditLog, type AuditLogOptions, type KeySealer } from '../audit/audit-log.js';
 import type { AuditSink, KmsCallEvent } from './hooks.js';
 
 export class AuditLogSink implements AuditSink {
@@ -58,10 +58,15 @@ export function auditDirOf(home: string): string {
 /**
  * Opens the audit log of a keystore: `<home>/audit`, digests signed with a key sealed under the
  * keystore's root key. This is what `new Kms({ store })` writes to; use it to query and verify.
+ * `durable: true` fsyncs every event (docs/ACCESS.md "Crash window"; default: at digests).
  */
-export function openAuditLogFor(store: { readonly home: string; readonly sealer: KeySealer; readonly clock?: Clock; readonly random?: Random }): AuditLog {
+export function openAuditLogFor(
+  store: { readonly home: string; readonly sealer: KeySealer; readonly clock?: Clock; readonly random?: Random },
+  opts: { readonly durable?: AuditLogOptions['durable'] } = {},
+): AuditLog {
   return AuditLog.open({
     dir: auditDirOf(store.home), sealer: store.sealer,
     ...(store.clock ? { clock: store.clock } : {}), ...(store.random ? { random: store.random } : {}),
+    ...(opts.durable !== undefined ? { durable: opts.durable } : {}),
   });
 }
