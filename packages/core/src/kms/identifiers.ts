@@ -47,12 +47,12 @@ export function parseKeyRef(value: unknown, field = 'KeyId'): KeyRef {
   return { kind: 'keyId', keyId: value };
 }
 
-/** Checks an alias name for CreateAlias/UpdateAlias/DeleteAlias. */
-export function validateAliasName(name: unknown, forCreate: boolean): string {
+/** Checks an alias name for CreateAlias/UpdateAlias/DeleteAlias (`alias/aws/` is reserved for AWS managed keys). */
+export function validateAliasName(name: unknown): string {
   if (typeof name !== 'string' || !ALIAS_RE.test(name)) {
     throw new ValidationException(`Alias name must begin with 'alias/' followed by 1-250 characters of [a-zA-Z0-9/_-]; got ${JSON.stringify(name)}`);
   }
-  if (forCreate && name.startsWith('alias/aws/')) {
+  if (name.startsWith('alias/aws/')) {
     throw new InvalidAliasNameException(`Alias names that begin with 'alias/aws/' are reserved for AWS managed keys: ${name}`);
   }
   return name;

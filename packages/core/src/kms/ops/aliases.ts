@@ -5,17 +5,22 @@
 import { AlreadyExistsException, NotFoundException, ValidationException } from '../../errors.js';
 import { aliasArn, keyArn, validateAliasName } from '../identifiers.js';
 import { aliasKey } from '../key-record.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyOf, type KeyTarget, type Operation } from '../operation.js';
 import type { AliasListEntry, CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse, UpdateAliasRequest } from '../types.js';
 import { paginate } from './validate.js';
 
+/** CreateAlias and UpdateAlias: a valid alias name, and TargetKeyId (the key it is to name) resolved by the door. */
+const aliasToKey = {
+  mutates: true,
+  validate(req: { AliasName: string }) {
+    validateAliasName(req.AliasName);
+  },
+  targets: (req: { TargetKeyId: string }): KeyTarget[] => [{ role: 'target', ref: req.TargetKeyId, field: 'TargetKeyId' }],
+} as const;
+
 export const createAliasOp: Operation<CreateAliasRequest, Record<string, never>> = {
   name: 'CreateAlias',
-  mutates: true,
-  validate(req) {
-    validateAliasName(req.AliasName, true);
-  },
-  targets: (req) => [{ role: 'target', ref: req.TargetKeyId, field: 'TargetKeyId' }],
+  ...aliasToKey,
   act(ctx, req) {
     const key = keyOf(ctx);
     if (key.accountId !== ctx.caller.accountId) throw new ValidationException('An alias must be in the same account as its key');
@@ -32,11 +37,7 @@ export const createAliasOp: Operation<CreateAliasRequest, Record<string, never>>
 
 export const updateAliasOp: Operation<UpdateAliasRequest, Record<string, never>> = {
   name: 'UpdateAlias',
-  mutates: true,
-  validate(req) {
-    validateAliasName(req.AliasName, true);
-  },
-  targets: (req) => [{ role: 'target', ref: req.TargetKeyId, field: 'TargetKeyId' }],
+  ...aliasToKey,
   act(ctx, req) {
     const key = keyOf(ctx);
     const alias = ctx.section.aliases[aliasKey(ctx.caller.accountId, ctx.region, req.AliasName)];
@@ -56,7 +57,7 @@ export const deleteAliasOp: Operation<DeleteAliasRequest, Record<string, never>>
   name: 'DeleteAlias',
   mutates: true,
   validate(req) {
-    validateAliasName(req.AliasName, true);
+    validateAliasName(req.AliasName);
   },
   targets: (req) => [{ role: 'target', ref: req.AliasName, field: 'AliasName' }],
   act(ctx, req) {
