@@ -39,7 +39,7 @@ export function editorHtml(opts: { cspSource: string; nonce: string; banner: Edi
 </head>
 <body>
 <header title="Saved files are re-encrypted with the same keys and encryption context; plaintext is never written to disk.">
-  &#128274; <b>Envelope</b> · encrypted with ${keys} · context: ${context}
+  &#128274; <b>Envelope</b> · encrypted with <span id="keys">${keys}</span> · context: <span id="context">${context}</span>
 </header>
 <textarea id="text" spellcheck="false" autocapitalize="off" autocomplete="off" aria-label="Plaintext of ${escapeHtml(banner.fileName)}" data-vscode-context='{"preventDefaultContextMenuItems": false}' disabled></textarea>
 <script nonce="${opts.nonce}">
@@ -51,6 +51,9 @@ export function editorHtml(opts: { cspSource: string; nonce: string; banner: Edi
       if (area.value !== m.text) area.value = m.text;
       area.disabled = false;
       if (m.type === 'init') { area.focus(); area.setSelectionRange(0, 0); }
+    } else if (m && m.type === 'banner') {
+      document.getElementById('keys').textContent = m.banner.keys.join(', ');
+      document.getElementById('context').textContent = m.banner.context === '' ? '(none)' : m.banner.context;
     }
   });
   area.addEventListener('input', () => vscode.postMessage({ type: 'edit', text: area.value }));

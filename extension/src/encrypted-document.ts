@@ -101,11 +101,19 @@ export class EncryptedDocumentModel {
    * clean when the save resolves, so edits that arrived meanwhile are saved by another round.
    */
   async save(): Promise<void> {
-    this.params = (await inspectFile(this.path).then(({ header }) => messageParams(header), () => undefined)) ?? this.params;
+    await this.reloadParams();
     let rounds = 0;
     do {
       await this.saveTo(this.path);
     } while (this.isDirty && ++rounds < MAX_SAVE_ROUNDS);
+  }
+
+  /** Re-reads the keys and context from the file's header (it was re-encrypted); true when they changed. */
+  async reloadParams(): Promise<boolean> {
+    const fresh = await inspectFile(this.path).then(({ header }) => messageParams(header), () => undefined);
+    if (fresh === undefined || JSON.stringify(fresh) === JSON.stringify(this.params)) return false;
+    this.params = fresh;
+    return true;
   }
 
   /** Writes the encrypted text to another file (Save As); this document stays bound to its path. */

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { formatContext } from './context-input.js';
 import { systemRandom } from './core-adapter.js';
-import { editorHtml, errorHtml } from './editor-html.js';
+import { editorHtml, errorHtml, type EditorBanner } from './editor-html.js';
 import { EncryptedDocumentModel } from './encrypted-document.js';
 import { isEnvelopeFile } from './file-crypto.js';
 import { reportError, withErrorName } from './error-report.js';
@@ -95,12 +95,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     if (model === undefined) {
       panel.webview.html = errorHtml(nonce, basename(document.uri.fsPath), document.error ?? 'unknown error');
     } else {
-      const p = model.messageParams;
-      panel.webview.html = editorHtml({
-        cspSource: panel.webview.cspSource,
-        nonce,
-        banner: { fileName: basename(document.uri.fsPath), keys: p.keyIds, context: formatContext(p.context) },
-      });
+      panel.webview.html = editorHtml({ cspSource: panel.webview.cspSource, nonce, banner: bannerOf(document.uri, model) });
     }
     panel.webview.onDidReceiveMessage((m: WebviewMessage) => {
       if (m.type === 'ready' && model !== undefined) void panel.webview.postMessage({ type: 'init', text: model.getText() });
@@ -118,6 +113,20 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     }
   }
 
+  /** Files a command rewrote (Re-encrypt): open documents take the file's new keys and context. */
+  async filesChanged(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      const document = this.documentFor(vscode.Uri.file(path));
+      if (document?.model !== undefined && (await document.model.reloadParams())) this.showBanner(document);
+    }
+  }
+
+  private showBanner(document: EncryptedDocument): void {
+    if (document.model === undefined) return;
+    const banner = bannerOf(document.uri, document.model);
+    for (const p of this.panels.get(document.uri.toString()) ?? []) void p.webview.postMessage({ type: 'banner', banner });
+  }
+
   /** The document shown in an Encrypted Editor for a file URI, if any. */
   documentFor(uri: vscode.Uri): EncryptedDocument | undefined {
     return this.documents.get(uri.toString());
@@ -128,6 +137,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   async saveCustomDocument(document: EncryptedDocument): Promise<void> {
     if (document.model === undefined) return;
     await document.model.save().catch((e: unknown) => Promise.reject(withErrorName(e)));
+    this.showBanner(document); // save uses the keys and context of the file on disk
     this.onSaved(document.uri.fsPath);
   }
 
@@ -141,6 +151,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   async revertCustomDocument(document: EncryptedDocument): Promise<void> {
     if (document.model === undefined) return;
     await document.model.revert(this.maxBytes()).catch((e: unknown) => Promise.reject(withErrorName(e)));
+    this.showBanner(document);
     for (const p of this.panels.get(document.uri.toString()) ?? []) void p.webview.postMessage({ type: 'setText', text: document.model.getText() });
   }
 
@@ -155,4 +166,9 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
       },
     };
   }
+}
+
+function bannerOf(uri: vscode.Uri, model: EncryptedDocumentModel): EditorBanner {
+  const p = model.messageParams;
+  return { fileName: basename(uri.fsPath), keys: p.keyIds, context: formatContext(p.context) };
 }

@@ -65,7 +65,10 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
     settings: readSettings,
     backend,
     state: context.globalState,
-    filesChanged: (paths) => void tracker.probe(paths),
+    filesChanged: (paths) => {
+      void tracker.probe(paths);
+      void editor.filesChanged(paths);
+    },
   };
 
   sub(

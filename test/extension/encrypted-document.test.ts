@@ -77,7 +77,11 @@ describe('extension: Encrypted Editor document model', () => {
 
   it('save uses the keys of the file on disk: a Re-encrypt while the document is open is not undone', async () => {
     const doc = await open();
+    const other = await open();
     await reencryptFile(path, { decryptKeyring: ks.backend.discoveryKeyring(), encryptKeyring: ks.backend.keyring([ks.keyB]) });
+    assert.equal(await other.reloadParams(), true, 'the editor banner follows a Re-encrypt');
+    assert.deepEqual(other.messageParams.keyIds, [ks.keyB]);
+    assert.equal(await other.reloadParams(), false);
     doc.edit('AFTER-REENCRYPT');
     await doc.save();
     const header = (await inspectFile(path)).header;
