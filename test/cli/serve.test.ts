@@ -284,3 +284,19 @@ describe('envelope serve with the real AWS SDK v3', function () {
     assert.equal(audit.json<{ Events: unknown[] }>().Events.length, 800);
   });
 });
+
+describe('AwsKmsKeyring: data keys it generates are wiped when encryption fails', () => {
+  it('wipes the GenerateDataKey plaintext when wrapping under an additional key is denied', async () => {
+    const arn = (id: string) => `arn:aws:kms:us-east-1:${A}:key/${id}`;
+    const generated = new Uint8Array(32).fill(7);
+    const client = {
+      async send(command: object) {
+        if (command instanceof GenerateDataKeyCommand) return { KeyId: arn('gen'), Plaintext: generated, CiphertextBlob: new Uint8Array(8) };
+        throw Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+      },
+    };
+    const keyring = new AwsKmsKeyring({ client: () => client as unknown as KMSClient, generatorKeyId: arn('gen'), keyIds: [arn('other')] });
+    await assert.rejects(encrypt(enc('x'), { keyring }), AccessDenied);
+    assert.deepEqual(generated, new Uint8Array(32), 'the generated data key is zeroed');
+  });
+});

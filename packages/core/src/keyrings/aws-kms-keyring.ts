@@ -160,6 +160,7 @@ export class AwsKmsKeyring implements Keyring {
     const edks: EncryptedDataKey[] = [];
     let dataKey = request.dataKey;
     let rest = this.keyIds;
+    const generated = dataKey === undefined;
     if (dataKey === undefined) {
       if (this.generatorKeyId === undefined) {
         throw new ValidationException('AwsKmsKeyring: no generatorKeyId and no data key from an earlier keyring');
@@ -182,12 +183,19 @@ export class AwsKmsKeyring implements Keyring {
         }
         edks.push({ providerId: AWS_KMS_PROVIDER_ID, keyId: res.KeyId, providerInfo: '', ciphertext: toBytes(res.CiphertextBlob, 'CiphertextBlob') });
       } catch (e) {
+        dataKey?.fill(0);
         throw errorFromSdk(e);
       }
     } else if (this.generatorKeyId !== undefined) {
       rest = [this.generatorKeyId, ...this.keyIds];
     }
-    for (const keyId of rest) edks.push(await this.wrap(keyId, dataKey, request.context));
+    try {
+      for (const keyId of rest) edks.push(await this.wrap(keyId, dataKey, request.context));
+    } catch (e) {
+      // Best effort (STYLE.md §9): a data key generated here that nobody will receive is wiped.
+      if (generated) dataKey.fill(0);
+      throw e;
+    }
     return { dataKey, encryptedDataKeys: edks };
   }
 
@@ -222,10 +230,12 @@ export class AwsKmsKeyring implements Keyring {
           }),
         );
         if (res.KeyId !== edk.keyId) {
+          res.Plaintext?.fill(0);
           throw new KmsError('IncorrectKeyException', `AWS KMS decrypted with ${String(res.KeyId)}, not the requested ${edk.keyId}`);
         }
         const plaintext = toBytes(res.Plaintext, 'Plaintext');
         if (plaintext.length !== DATA_KEY_BYTES) {
+          plaintext.fill(0);
           throw new KmsError('InvalidCiphertextException', `unwrapped data key is ${plaintext.length} bytes, expected ${DATA_KEY_BYTES}`);
         }
         return plaintext;
