@@ -4,7 +4,7 @@
  * one data key for every member and any one member decrypts.
  */
 import { strict as assert } from 'node:assert';
-import { decrypt, encrypt, MultiKeyring, RawAesKeyring, readHeader, type Keyring } from '@envelope/core';
+import { AWS_KMS_PROVIDER_ID, decrypt, encrypt, KMS_PROVIDER_ID, MultiKeyring, RawAesKeyring, readHeader, type Keyring } from '@envelope/core';
 import { bytesFrom, rawKeyring, rejection } from '../stream/helpers.js';
 
 describe('keyrings: raw AES and multi', () => {
@@ -30,6 +30,12 @@ describe('keyrings: raw AES and multi', () => {
     assert.notDeepEqual(a.dataKey, b.dataKey);
     assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace: 'n', wrappingKey: new Uint8Array(16) }), RangeError);
     assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace: '', wrappingKey: new Uint8Array(32) }), { name: 'ValidationException' });
+  });
+
+  it('raw AES refuses the KMS keyrings\' provider ids as its namespace (AWS Encryption SDK: not "aws-kms")', () => {
+    for (const keyNamespace of [AWS_KMS_PROVIDER_ID, KMS_PROVIDER_ID]) {
+      assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace, wrappingKey: new Uint8Array(32) }), { name: 'ValidationException' }, keyNamespace);
+    }
   });
 
   it('raw AES copies the wrapping key (later changes to the caller buffer do not matter)', async () => {

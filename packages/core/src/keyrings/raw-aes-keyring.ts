@@ -15,6 +15,12 @@ import type { DecryptRequest, EncryptedDataKey, EncryptRequest, EncryptResult, K
 
 const AAD_LABEL = 'ENVELOPE-RAW-AES-V1';
 const WRAPPED_LENGTH = GCM_NONCE_LENGTH + DATA_KEY_LENGTH + 16;
+/**
+ * The KMS keyrings' provider ids (AWS_KMS_PROVIDER_ID, KMS_PROVIDER_ID; the keyring tests check they
+ * agree). Not imported, to keep this file free of the AWS SDK. A raw key under one of them would
+ * pass its EDKs off as KMS-wrapped (AWS Encryption SDK: a raw AES keyring MUST NOT accept "aws-kms").
+ */
+const RESERVED_NAMESPACES: readonly string[] = ['aws-kms', 'envelope-kms'];
 
 export interface RawAesKeyringOptions {
   /** Stored as the EDK's keyId. */
@@ -37,6 +43,9 @@ export class RawAesKeyring implements Keyring {
     if (!opts || typeof opts !== 'object') throw new ValidationException('RawAesKeyring options are required');
     if (typeof opts.keyName !== 'string' || typeof opts.keyNamespace !== 'string' || opts.keyNamespace.length === 0) {
       throw new ValidationException('RawAesKeyring needs a string keyName and a non-empty keyNamespace');
+    }
+    if (RESERVED_NAMESPACES.includes(opts.keyNamespace)) {
+      throw new ValidationException(`RawAesKeyring keyNamespace "${opts.keyNamespace}" is reserved for the KMS keyrings`);
     }
     abytes(opts.wrappingKey, 32, 'wrappingKey');
     this.keyName = opts.keyName;
