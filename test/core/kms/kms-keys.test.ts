@@ -153,4 +153,16 @@ describe('kms: keys, tags, aliases, deletion', () => {
     assert.ok(!JSON.stringify(audit.events).includes('top secret'));
     assert.ok(!JSON.stringify(enc).includes('CiphertextBlob'));
   });
+
+  it('a message or key material passed with the wrong type (a string) is not audited either', async () => {
+    const audit = new MemoryAudit();
+    const { kms } = makeKms(env.home, { audit });
+    const { KeyMetadata: md } = await kms.CreateKey();
+    const secret = 'top secret' as unknown as Uint8Array;
+    await rejectsWith(kms.GenerateMac({ KeyId: md.KeyId, Message: secret, MacAlgorithm: 'HMAC_SHA_256' }), 'ValidationException');
+    await rejectsWith(kms.Sign({ KeyId: md.KeyId, Message: secret, SigningAlgorithm: 'ECDSA_SHA_256' }), 'ValidationException');
+    await rejectsWith(kms.ImportKeyMaterial({ KeyId: md.KeyId, ImportToken: secret, EncryptedKeyMaterial: secret }), 'ValidationException');
+    assert.equal(audit.events.length, 4);
+    assert.ok(!JSON.stringify(audit.events).includes('top secret'));
+  });
 });

@@ -3,7 +3,8 @@
  * (Plaintext, CiphertextBlob, Message, ImportToken, ...) and without grant tokens; response
  * identifiers only.
  */
-const NEVER = new Set(['Plaintext', 'GrantTokens', 'GrantToken', 'PrivateKeyPlaintext', 'SharedSecret']);
+// By name as well as by type: a secret passed with the wrong type (a string) fails validation and is audited.
+const NEVER = new Set(['Plaintext', 'GrantTokens', 'GrantToken', 'PrivateKeyPlaintext', 'SharedSecret', 'Message', 'ImportToken', 'EncryptedKeyMaterial']);
 
 export function redactRequest(req: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
