@@ -58,7 +58,7 @@ const utf8 = new TextEncoder();
 export function encodeUnsignedHeader(fields: HeaderFields): Uint8Array {
   const body = encodeCanonical([
     fields.messageId,
-    fields.contextPairs.map(([k, v]) => [k, v]),
+    fields.contextPairs,
     fields.encryptedDataKeys.map((e) => [e.providerId, e.keyId, e.providerInfo, e.ciphertext]),
     fields.frameLength,
     fields.commitment,

@@ -74,13 +74,15 @@ export class RawAesKeyring implements Keyring {
    */
   async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
     let owned = 0;
+    let aad: Uint8Array | undefined;
     for (const edk of request.encryptedDataKeys) {
       if (edk.providerId !== this.keyNamespace || edk.keyId !== this.keyName) continue;
       owned++;
       if (edk.ciphertext.length !== WRAPPED_LENGTH) continue;
+      aad ??= this.aad(request.suiteId, request.context);
       try {
         const iv = edk.ciphertext.subarray(0, GCM_NONCE_LENGTH);
-        return gcm(this.#wrappingKey, iv, this.aad(request.suiteId, request.context)).decrypt(edk.ciphertext.subarray(GCM_NONCE_LENGTH));
+        return gcm(this.#wrappingKey, iv, aad).decrypt(edk.ciphertext.subarray(GCM_NONCE_LENGTH));
       } catch {
         // Try the next EDK of ours, if any.
       }
@@ -92,7 +94,6 @@ export class RawAesKeyring implements Keyring {
   }
 
   private aad(suiteId: number, context: Readonly<Record<string, string>>): Uint8Array {
-    const pairs = canonicalContext(context, Number.MAX_SAFE_INTEGER).map(([k, v]) => [k, v]);
-    return encodeCanonical([AAD_LABEL, suiteId, this.keyNamespace, this.keyName, pairs]);
+    return encodeCanonical([AAD_LABEL, suiteId, this.keyNamespace, this.keyName, canonicalContext(context, Number.MAX_SAFE_INTEGER)]);
   }
 }
