@@ -110,6 +110,26 @@ describe('kms: key versions and rotation', () => {
     assert.ok(due === undefined || due > clock().getTime(), 'a disabled primary with an enabled replica is not "due" forever');
   });
 
+  it('Encrypt, Decrypt and GenerateDataKey never take the keystore lock (until a rotation is due)', async () => {
+    const { kms, clock, store } = makeKms(env.home);
+    const id = (await kms.CreateKey()).KeyMetadata.KeyId;
+    await kms.EnableKeyRotation({ KeyId: id, RotationPeriodInDays: 90 });
+    const update = store.update.bind(store);
+    let updates = 0;
+    store.update = ((fn: Parameters<typeof update>[0]) => { updates++; return update(fn); }) as typeof store.update;
+    clock.advance(90 * DAY - 1);
+    for (let i = 0; i < 3; i++) {
+      const ct = await kms.Encrypt({ KeyId: id, Plaintext: utf8('hot path') });
+      await kms.Decrypt({ CiphertextBlob: ct.CiphertextBlob });
+      await kms.GenerateDataKey({ KeyId: id, KeySpec: 'AES_256' });
+    }
+    assert.equal(updates, 0);
+    clock.advance(1);
+    await kms.Encrypt({ KeyId: id, Plaintext: utf8('rotated') });
+    await kms.Encrypt({ KeyId: id, Plaintext: utf8('rotated') });
+    assert.equal(updates, 1, 'the due rotation is applied once');
+  });
+
   it('rotation survives reopening the keystore (versions are persisted)', async () => {
     const { kms, clock } = makeKms(env.home);
     const id = (await kms.CreateKey()).KeyMetadata.KeyId;
