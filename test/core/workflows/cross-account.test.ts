@@ -142,6 +142,29 @@ describe('workflows: two accounts, two regions', () => {
     assert.ok(missingOf(again).some((x) => x.what === `kms:Decrypt on ${kA} (source key)` && /DisabledException/.test(x.reason)));
   });
 
+  it("share's key-access check evaluates Decrypt/ReEncryptFrom with the snapshot's encryption context, as the copy will", async () => {
+    // The owner allows account B on kA only for this volume's context (snap was created with volume=vol-1).
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'owner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'b-meta', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' },
+        {
+          Sid: 'b-vol-1', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['kms:Decrypt', 'kms:ReEncrypt*'], Resource: '*',
+          Condition: { StringEquals: { 'kms:EncryptionContext:volume': 'vol-1' } },
+        },
+      ],
+    };
+    await w.kms.PutKeyPolicy({ KeyId: kA, PolicyName: 'default', Policy: JSON.stringify(policy) }, rootA);
+    const dry = await shareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: snap.snapshotId, account: B, dryRun: true });
+    assert.deepEqual(dry.missing, [`createVolumePermission of ${snap.snapshotId} does not list account ${B}`]);
+    const done = await shareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: snap.snapshotId, account: B });
+    assert.deepEqual(done.missing, []);
+    // And the copy's own pre-check agrees (B's root: no IAM policy needed for the account's root).
+    const plan = await planSnapshotCopy(w.wf, { caller: rootB, sourceAccount: A, sourceRegion: EAST, snapshotId: snap.snapshotId, keyId: kB, mode: 'rewrap' });
+    assert.deepEqual(plan.missing, []);
+  });
+
   it('precise reasons for a missing target key, an explicit deny, and a key restricted to the workflow', async () => {
     // --via-service-only: B may use A's key only through the workflow (kms:ViaService).
     await shareSnapshot(w.wf, { caller: rootA, region: EAST, snapshotId: snap.snapshotId, account: B, keyAccess: true, restrictToWorkflow: true });

@@ -74,13 +74,20 @@ function checkTarget(caller: CallContext, account: string): string {
 }
 
 /**
- * For each key, what `account` (as its root, the broadest principal a key policy can name) may
- * not do through the workflow, evaluated as the Kms door would (kms-access.ts), with its reason.
+ * For each snapshot's key, what `account` (as its root, the broadest principal a key policy can
+ * name) may not do through the workflow, evaluated as the Kms door would (kms-access.ts) with the
+ * snapshot's encryption context where the copy's call carries it, with its reason.
  */
-async function missingKeyAccess(ctx: WorkflowContext, region: string, keyArns: readonly string[], account: string): Promise<string[]> {
+async function missingKeyAccess(ctx: WorkflowContext, region: string, snapshots: readonly SnapshotMeta[], account: string): Promise<string[]> {
   const caller = viaCaller({ principal: rootArn(account), accountId: account }, region, snapshotViaService(region));
-  const required = keyArns.flatMap((keyId) => COPY_SOURCE_KEY_ACTIONS.map((action) => ({ role: 'shared key', caller, region, action, keyId })));
-  return (await findMissing(ctx, required)).map((m) => `key policy of ${m.permission!.keyId}: ${m.permission!.action} for account ${account} — ${m.reason}`);
+  const required = snapshots.flatMap((s) => COPY_SOURCE_KEY_ACTIONS.map((action) => ({
+    role: 'shared key', caller, region, action, keyId: s.keyArn,
+    ...(action === 'kms:Decrypt' ? { encryptionContext: s.context } : {}),
+    // A rewrap's ReEncrypt keeps the snapshot's context (copy-snapshot.ts).
+    ...(action === 'kms:ReEncryptFrom' ? { encryptionContext: s.context, destinationEncryptionContext: s.context } : {}),
+  })));
+  const lines = (await findMissing(ctx, required)).map((m) => `key policy of ${m.permission!.keyId}: ${m.permission!.action} for account ${account} — ${m.reason}`);
+  return [...new Set(lines)];
 }
 
 async function changeKeyPolicies(ctx: WorkflowContext, caller: CallContext, region: string, keyArns: readonly string[], account: string, add: boolean, restrict: boolean): Promise<string[]> {
@@ -104,10 +111,11 @@ async function modifySharing(
   ctx: WorkflowContext,
   input: ShareInput,
   add: boolean,
-  artifact: { id: string; attribute: string; sharedWith: readonly string[]; keyArns: readonly string[] },
+  artifact: { id: string; attribute: string; sharedWith: readonly string[]; snapshots: readonly SnapshotMeta[] },
   write: (sharedWith: string[]) => Promise<void>,
 ): Promise<ShareReport> {
   const account = checkTarget(input.caller, input.account);
+  const artifactKeys = [...new Set(artifact.snapshots.map((s) => s.keyArn))].sort();
   const listed = artifact.sharedWith.includes(account);
   const changes: string[] = [];
   const missing: string[] = [];
@@ -117,8 +125,8 @@ async function modifySharing(
   }
   if (!add && listed) changes.push(`remove account ${account} from the ${artifact.attribute} of ${artifact.id}`);
   if (input.dryRun) {
-    if (add) missing.push(...(await missingKeyAccess(ctx, input.region, artifact.keyArns, account)));
-    if (add && input.keyAccess && missing.length > 0) changes.push(...artifact.keyArns.map((k) => `add key policy statement EnvelopeShareWith${account} on ${k} if absent`));
+    if (add) missing.push(...(await missingKeyAccess(ctx, input.region, artifact.snapshots, account)));
+    if (add && input.keyAccess && missing.length > 0) changes.push(...artifactKeys.map((k) => `add key policy statement EnvelopeShareWith${account} on ${k} if absent`));
     return { artifactId: artifact.id, changes, missing };
   }
   if (changes.length > 0) {
@@ -126,7 +134,7 @@ async function modifySharing(
     await write(next);
   }
   if (input.keyAccess) {
-    let keyArns = artifact.keyArns;
+    let keyArns = artifactKeys;
     if (!add) {
       // Keep the statement on keys that other artifacts still shared with the account need.
       const stillNeeded = await keysSharedWith(ctx, { account: input.caller.accountId, region: input.region }, account);
@@ -135,7 +143,7 @@ async function modifySharing(
     }
     changes.push(...(await changeKeyPolicies(ctx, input.caller, input.region, keyArns, account, add, input.restrictToWorkflow ?? false)));
   }
-  const after = add ? await missingKeyAccess(ctx, input.region, artifact.keyArns, account) : [];
+  const after = add ? await missingKeyAccess(ctx, input.region, artifact.snapshots, account) : [];
   return { artifactId: artifact.id, changes, missing: after };
 }
 
@@ -173,7 +181,7 @@ async function modifySnapshotSharing(ctx: WorkflowContext, input: ShareInput & {
   const meta = await ownSnapshot(ctx, input.caller, input.region, input.snapshotId);
   return modifySharing(
     ctx, input, add,
-    { id: meta.snapshotId, attribute: 'createVolumePermission', sharedWith: meta.sharedWith, keyArns: [meta.keyArn] },
+    { id: meta.snapshotId, attribute: 'createVolumePermission', sharedWith: meta.sharedWith, snapshots: [meta] },
     async (sharedWith) => {
       await ctx.store.updateSnapshot(scope, meta.snapshotId, (m) => ({ ...m, sharedWith }));
     },
@@ -184,11 +192,11 @@ async function modifySnapshotSharing(ctx: WorkflowContext, input: ShareInput & {
 export async function shareImage(ctx: WorkflowContext, input: ShareInput & { imageId: string }, add = true): Promise<ShareReport> {
   const scope = { account: input.caller.accountId, region: input.region };
   const image = await ctx.store.getImage(scope, input.imageId);
-  const keyArns = new Set<string>();
-  for (const id of image.snapshotIds) keyArns.add((await ctx.store.getSnapshot(scope, id)).keyArn);
+  const snapshots: SnapshotMeta[] = [];
+  for (const id of image.snapshotIds) snapshots.push(await ctx.store.getSnapshot(scope, id));
   return modifySharing(
     ctx, input, add,
-    { id: image.imageId, attribute: 'launchPermission', sharedWith: image.sharedWith, keyArns: [...keyArns].sort() },
+    { id: image.imageId, attribute: 'launchPermission', sharedWith: image.sharedWith, snapshots },
     async (sharedWith) => {
       await ctx.store.updateImage(scope, image.imageId, (i) => ({ ...i, sharedWith }));
     },
