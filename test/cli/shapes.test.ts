@@ -77,6 +77,9 @@ describe('CLI helpers', () => {
     assert.equal(internal.code, 1);
     assert.match(internal.text, /^KMSInternalException: boom\n.*at /s);
     assert.match(reportError(new KmsError('AccessDeniedException', 'no', 400), true).text, /\n\s+at /);
+    const interrupted = reportError(Object.assign(new Error('interrupted by SIGINT'), { name: 'AbortError' }), false);
+    assert.equal(interrupted.code, 130);
+    assert.match(interrupted.text, /^Interrupted: [^\n]+\n$/, 'one line, Name: message');
     const bug = reportError(new Error('unexpected'), false);
     assert.match(bug.text, /please report/);
   });

@@ -47,7 +47,9 @@ export function reportError(e: unknown, debug: boolean): ReportedError {
   }
   const err = e instanceof Error ? e : new Error(String(e));
   const code = (err as NodeJS.ErrnoException).code;
-  if (err.name === 'AbortError' || code === 'ABORT_ERR') return { code: EXIT_INTERRUPTED, text: 'Interrupted; no output was written.\n' };
+  if (err.name === 'AbortError' || code === 'ABORT_ERR') {
+    return { code: EXIT_INTERRUPTED, text: 'Interrupted: stopped by a signal; no output file was written (temp files removed).\n' };
+  }
   if (code !== undefined && USER_FS_CODES.has(code)) {
     // Node's own messages already start with the code ("ENOENT: no such file or directory, …").
     const message = err.message.startsWith(`${code}: `) ? err.message.slice(code.length + 2) : err.message;
