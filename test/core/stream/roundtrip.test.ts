@@ -14,6 +14,9 @@ import {
   createDecryptStream, createEncryptStream, createWebDecryptStream, createWebEncryptStream, decrypt, encrypt,
   type MessageHeader,
 } from '@envelope/core';
+import { decrypt as decryptRaw, encrypt as encryptRaw } from '@envelope/core/stream/buffer-api';
+import { createDecryptStream as createDecryptStreamRaw } from '@envelope/core/stream/node-streams';
+import { bufferSource, decryptRange as decryptRangeRaw } from '@envelope/core/stream/random-access';
 import { bytesFrom, rawKeyring, seededRandom } from './helpers.js';
 
 const F = 4096;
@@ -182,6 +185,19 @@ describe('stream: round trips', () => {
       /kms down/,
     );
     assert.equal(chunks.length, 0);
+  });
+
+  it('missing options are a ValidationException on every entry point, not a TypeError', async () => {
+    const none = undefined as never;
+    const message = await encrypt(new Uint8Array(3), { keyring: rawKeyring() });
+    await assert.rejects(encryptRaw(new Uint8Array(3), none), { name: 'ValidationException' });
+    await assert.rejects(decryptRaw(message, none), { name: 'ValidationException', message: /decrypt options are required/ });
+    assert.throws(() => createDecryptStreamRaw(none), { name: 'ValidationException' });
+    assert.throws(() => createDecryptStreamRaw(null as never), { name: 'ValidationException' });
+    await assert.rejects(decryptRangeRaw(bufferSource(message), 0, 1, none), { name: 'ValidationException' });
+    await assert.rejects(decryptRangeRaw(bufferSource(message), 0, 1, {} as never), { name: 'ValidationException' });
+    const web = createWebDecryptStream(none);
+    await assert.rejects(new Response(new Blob([message]).stream().pipeThrough(web)).arrayBuffer(), { name: 'ValidationException' });
   });
 });
 

@@ -3,7 +3,7 @@
  * wrappings, derive the message keys, build and authenticate the header, and hand back a
  * FrameSealer for the body. Shared by the buffer, Node-stream and Web-stream APIs.
  */
-import { KMSInternalException, ValidationException } from '../errors.js';
+import { KMSInternalException } from '../errors.js';
 import type { Random } from '../defaults.js';
 import type { AeadBackend } from '../crypto/aead.js';
 import { equalBytes } from '../crypto/constant-time.js';
@@ -13,7 +13,7 @@ import { canonicalContext } from '../format/context.js';
 import { appendHeaderTag, encodeUnsignedHeader, parseHeader, validateEncryptedDataKeys, type MessageHeader } from '../format/header.js';
 import { DATA_KEY_LENGTH, MESSAGE_ID_LENGTH, SUITE_AES256_GCM_HKDF_SHA512_COMMIT } from '../format/suite.js';
 import { FrameSealer } from './frame-sealer.js';
-import { assertKeyring, resolveFrameLength, resolveLimits, type EncryptOptions } from './options.js';
+import { assertKeyring, assertOptions, resolveFrameLength, resolveLimits, type EncryptOptions } from './options.js';
 
 export interface EncryptSession {
   /** The complete header bytes (preamble, body, tag). */
@@ -23,7 +23,7 @@ export interface EncryptSession {
 }
 
 export async function startEncryption(opts: EncryptOptions, backend: AeadBackend, random: Random): Promise<EncryptSession> {
-  if (!opts || typeof opts !== 'object') throw new ValidationException('encrypt options are required');
+  assertOptions(opts, 'encrypt');
   assertKeyring(opts.keyring);
   const frameLength = resolveFrameLength(opts.frameLength);
   const limits = resolveLimits(opts);

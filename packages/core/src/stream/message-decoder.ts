@@ -11,7 +11,7 @@ import { PREAMBLE_LENGTH } from '../format/suite.js';
 import { ByteQueue } from './byte-queue.js';
 import { openMessage } from './decrypt-session.js';
 import type { FrameOpener } from './frame-opener.js';
-import { assertKeyring, resolveLimits, type DecryptOptions } from './options.js';
+import { assertKeyring, assertOptions, resolveLimits, type DecryptOptions } from './options.js';
 
 export class MessageDecoder {
   private readonly pending = new ByteQueue();
@@ -25,6 +25,7 @@ export class MessageDecoder {
     private readonly backend: AeadBackend,
     private readonly onHeader: (header: MessageHeader) => void,
   ) {
+    assertOptions(opts, 'decrypt');
     assertKeyring(opts.keyring);
     this.limits = resolveLimits(opts);
   }

@@ -42,6 +42,11 @@ export interface DecryptOptions {
   onHeader?: (header: MessageHeader) => void;
 }
 
+/** Throws ValidationException unless `opts` is an options object (`what`: "encrypt", "decrypt", …). */
+export function assertOptions(opts: unknown, what: string): asserts opts is object {
+  if (!opts || typeof opts !== 'object') throw new ValidationException(`${what} options are required`);
+}
+
 export function assertKeyring(keyring: unknown): asserts keyring is Keyring {
   const k = keyring as Partial<Keyring> | undefined;
   if (!k || typeof k.onEncrypt !== 'function' || typeof k.onDecrypt !== 'function') {

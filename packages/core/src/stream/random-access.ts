@@ -11,7 +11,7 @@ import { bodyLayout } from '../format/lengths.js';
 import { GCM_TAG_LENGTH, PREAMBLE_LENGTH } from '../format/suite.js';
 import { unwrapHeader } from './decrypt-session.js';
 import { resolveNodeBackend } from './node-backend.js';
-import { resolveLimits, type DecryptOptions } from './options.js';
+import { assertKeyring, assertOptions, resolveLimits, type DecryptOptions } from './options.js';
 
 /** Something with a size that can be read at any offset (a file, a buffer, an object store). */
 export interface RandomAccessSource {
@@ -60,6 +60,8 @@ export async function decryptRange(source: RandomAccessSource, start: number, en
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new ValidationException(`range must satisfy 0 <= start <= end, got [${start}, ${end})`);
   }
+  assertOptions(opts, 'decrypt');
+  assertKeyring(opts.keyring);
   const header = await readHeader(source, opts);
   const F = header.frameLength;
   const layout = bodyLayout(source.size - header.headerLength, F);

@@ -4,7 +4,7 @@
  * header with the same message id, context, frame length and commitment. Frame nonces and AAD
  * depend only on the message id and content key, so the old body stays valid after the new header.
  */
-import { KMSInternalException, ValidationException } from '../errors.js';
+import { KMSInternalException } from '../errors.js';
 import { equalBytes } from '../crypto/constant-time.js';
 import { computeHeaderTag, wipeMessageKeys } from '../crypto/message-keys.js';
 import { canonicalContext } from '../format/context.js';
@@ -13,7 +13,7 @@ import { DEFAULT_MAX_ENCRYPTED_DATA_KEYS } from '../format/suite.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { unwrapHeader } from './decrypt-session.js';
 import { resolveNodeBackend } from './node-backend.js';
-import { assertKeyring, type BackendChoice } from './options.js';
+import { assertKeyring, assertOptions, type BackendChoice } from './options.js';
 import { readHeader, type RandomAccessSource } from './random-access.js';
 
 export interface RewrapOptions {
@@ -30,7 +30,7 @@ export async function rewrapHeader(
   source: RandomAccessSource | Uint8Array,
   opts: RewrapOptions,
 ): Promise<{ header: Uint8Array; bodyOffset: number }> {
-  if (!opts || typeof opts !== 'object') throw new ValidationException('rewrap options are required');
+  assertOptions(opts, 'rewrap');
   assertKeyring(opts.decryptKeyring);
   assertKeyring(opts.encryptKeyring);
   const max = opts.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
