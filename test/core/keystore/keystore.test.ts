@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keystore, section, KEYSTORE_FILE } from '../../../packages/core/src/keystore/keystore.js';
+import { generateRootKeyFile } from '../../../packages/core/src/keystore/root-key.js';
 import { Kms } from '../../../packages/core/src/kms/kms.js';
 import { openDefaultKms, defaultHome } from '../../../packages/core/src/kms/open-default.js';
 import { seededRandom, tempHome, testClock, utf8, text } from '../kms/helpers.js';
@@ -63,6 +64,19 @@ describe('keystore', function () {
       const raw = readFileSync(join(env.home, KEYSTORE_FILE));
       assert.ok(!raw.includes(Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex')), 'root key not in the store');
     });
+  });
+
+  it('root.key: a process that loses the first-use race adopts the winner\'s key instead of replacing it', async () => {
+    const keyFile = join(env.home, 'root.key');
+    // The other process writes root.key after this one saw none and while it draws its own key.
+    const random = (n: number) => {
+      if (!existsSync(keyFile)) writeFileSync(keyFile, `${HEX_KEY}\n`, { mode: 0o600 });
+      return seededRandom()(n);
+    };
+    const key = generateRootKeyFile(env.home, random);
+    assert.equal(Buffer.from(key).toString('hex'), HEX_KEY);
+    assert.equal(readFileSync(keyFile, 'utf8').trim(), HEX_KEY);
+    assert.deepEqual(readdirSync(env.home).filter((f) => f.endsWith('.tmp')), []);
   });
 
   it('ENVELOPE_ROOT_KEY (hex or base64) wins; a wrong root key is a clear KeystoreException and nothing is overwritten', async () => {

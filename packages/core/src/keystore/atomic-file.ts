@@ -3,7 +3,7 @@
  * directory, fsync it, rename it over the target (atomic on POSIX), then fsync the directory.
  * A reader therefore sees either the old or the new file, never a torn one.
  */
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, closeSync, linkSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 let counter = 0;
@@ -20,8 +20,12 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** `sync: false` skips both fsyncs (still atomic against crashes of the process, not of the machine). */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string, mode = 0o600, sync = true): void {
+/**
+ * `sync: false` skips both fsyncs (still atomic against crashes of the process, not of the machine).
+ * `replace: false` never replaces an existing file: the temp file is hard-linked into place, so a
+ * concurrent writer's file wins and this call throws EEXIST.
+ */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string, mode = 0o600, sync = true, replace = true): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
@@ -37,7 +41,12 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string, mod
   }
   closeSync(fd);
   try {
-    renameSync(tmp, path);
+    if (replace) {
+      renameSync(tmp, path);
+    } else {
+      linkSync(tmp, path);
+      unlinkSync(tmp);
+    }
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw e;

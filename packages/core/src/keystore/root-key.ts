@@ -61,12 +61,22 @@ export function chooseRootKeySource(home: string, opts: RootKeyOptions): RootKey
   return { kind: 'generate' };
 }
 
-/** Creates root.key (0600) with a fresh key; never overwrites an existing file. */
+/**
+ * Creates root.key (0600) with a fresh key; never overwrites an existing file. Exclusive, not
+ * check-then-write: two processes opening a fresh home at once must agree on one key (a replaced
+ * root.key would leave a store sealed under a key nobody has).
+ */
 export function generateRootKeyFile(home: string, random: Random): Uint8Array {
   const file = join(home, ROOT_KEY_FILE);
   if (existsSync(file)) return parseRootKey(readFileSync(file, 'utf8'), file);
   const key = random(ROOT_KEY_LENGTH);
-  writeFileAtomicSync(file, Buffer.from(key).toString('hex') + '\n', 0o600);
+  try {
+    writeFileAtomicSync(file, Buffer.from(key).toString('hex') + '\n', 0o600, true, false);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    key.fill(0);
+    return parseRootKey(readFileSync(file, 'utf8'), file);
+  }
   chmodSync(file, 0o600);
   return key;
 }
