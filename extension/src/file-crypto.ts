@@ -140,9 +140,8 @@ export async function decryptToMemory(ciphertext: Uint8Array, keyring: Keyring):
 }
 
 /** Encrypts in memory under `params` (same keys, context, frame length). */
-export async function encryptToMemory(plaintext: Uint8Array, keyring: Keyring, params: MessageParams): Promise<Uint8Array> {
-  const out = await encrypt(plaintext, { keyring, context: { ...params.context }, frameLength: params.frameLength });
-  return out instanceof Uint8Array ? out : (out as { ciphertext: Uint8Array }).ciphertext;
+export function encryptToMemory(plaintext: Uint8Array, keyring: Keyring, params: MessageParams): Promise<Uint8Array> {
+  return encrypt(plaintext, { keyring, context: { ...params.context }, frameLength: params.frameLength });
 }
 
 /** Encrypts `plaintext` and replaces `path` atomically (keeping its file mode). */
