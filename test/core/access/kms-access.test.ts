@@ -207,6 +207,21 @@ describe('access control through the Kms door', function () {
     await rejects(kms.Decrypt({ CiphertextBlob: out.CiphertextBlob }, WORKER), 'AccessDeniedException', /kms:Decrypt/);
   });
 
+  it('ReEncrypt checks each key against its own encryption context (source vs destination)', async () => {
+    const { KeyMetadata: src } = await kms.CreateKey({}, ROOT);
+    const { KeyMetadata: dst } = await kms.CreateKey({}, ROOT);
+    const t1 = await kms.Encrypt({ KeyId: src.KeyId, Plaintext: utf8(SECRET), EncryptionContext: { tenant: 't1' } }, ROOT);
+    const t2 = await kms.Encrypt({ KeyId: src.KeyId, Plaintext: utf8(SECRET), EncryptionContext: { tenant: 't2' } }, ROOT);
+    await kms.CreateGrant({ KeyId: src.KeyId, GranteePrincipal: WORKER.principal, Operations: ['ReEncryptFrom'], Constraints: { EncryptionContextSubset: { tenant: 't1' } } }, ROOT);
+    await kms.CreateGrant({ KeyId: dst.KeyId, GranteePrincipal: WORKER.principal, Operations: ['ReEncryptTo'] }, ROOT);
+    // The grant on the source reaches tenant t1's ciphertexts, whatever the destination context.
+    await kms.ReEncrypt({ CiphertextBlob: t1.CiphertextBlob, SourceEncryptionContext: { tenant: 't1' }, DestinationKeyId: dst.KeyId }, WORKER);
+    // A destination context naming t1 does not open tenant t2's ciphertexts.
+    await rejects(kms.ReEncrypt({
+      CiphertextBlob: t2.CiphertextBlob, SourceEncryptionContext: { tenant: 't2' }, DestinationKeyId: dst.KeyId, DestinationEncryptionContext: { tenant: 't1' },
+    }, WORKER), 'AccessDeniedException', /kms:ReEncryptFrom/);
+  });
+
   it('kms:GrantIsForAWSResource is true only when an integrated service creates the grant', async () => {
     const policy = JSON.stringify({ Version: '2012-10-17', Statement: [
       { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT.principal }, Action: 'kms:*', Resource: '*' },

@@ -56,7 +56,7 @@ describe('workflows: explainKmsAccess evaluates what the Kms door evaluates', ()
     }
   });
 
-  it('ReEncryptFrom/To: a kms:EncryptionContext condition sees the destination context, in the pre-check as at the door', async () => {
+  it('ReEncryptFrom/To: a kms:EncryptionContext condition sees each key\'s own context (source / destination), in the pre-check as at the door', async () => {
     const world = makePolicyWorld();
     try {
       const owner = root(A);
@@ -65,8 +65,12 @@ describe('workflows: explainKmsAccess evaluates what the Kms door evaluates', ()
         Statement: [
           { Sid: 'root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
           {
-            Sid: 'only-into-copies', Effect: 'Deny', Principal: '*', Action: 'kms:ReEncrypt*', Resource: '*',
+            Sid: 'only-into-copies', Effect: 'Deny', Principal: '*', Action: 'kms:ReEncryptTo', Resource: '*',
             Condition: { StringNotEquals: { 'kms:EncryptionContext:purpose': 'copy' } },
+          },
+          {
+            Sid: 'only-from-originals', Effect: 'Deny', Principal: '*', Action: 'kms:ReEncryptFrom', Resource: '*',
+            Condition: { StringNotEquals: { 'kms:EncryptionContext:purpose': 'original' } },
           },
         ],
       };
@@ -79,11 +83,11 @@ describe('workflows: explainKmsAccess evaluates what the Kms door evaluates', ()
         );
         if (allowed) await call;
         else await assert.rejects(call, { name: 'AccessDeniedException' });
-        for (const action of ['kms:ReEncryptFrom', 'kms:ReEncryptTo']) {
+        for (const [action, expected] of [['kms:ReEncryptFrom', true], ['kms:ReEncryptTo', allowed]] as const) {
           const decision = await explainKmsAccess(world.wf, {
             role: 'key', caller: owner, region: EAST, action, keyId: KeyMetadata.Arn, encryptionContext: source, destinationEncryptionContext: destination,
           });
-          assert.equal(decision.allowed, allowed, `${action} into ${JSON.stringify(destination)}: ${decision.reason}`);
+          assert.equal(decision.allowed, expected, `${action} into ${JSON.stringify(destination)}: ${decision.reason}`);
         }
       }
     } finally {

@@ -62,6 +62,17 @@ export interface KmsOptions {
 
 type Empty = Record<string, never>;
 
+/**
+ * ReEncrypt: each key is authorized against its own encryption context (kms:EncryptionContext:*,
+ * grant constraints): the source key against SourceEncryptionContext, the destination key against
+ * DestinationEncryptionContext.
+ */
+function roleContext(req: unknown, role: TargetRole): { EncryptionContext?: Readonly<Record<string, string>> } {
+  if (role === 'target') return {};
+  const ec = (req as Record<string, unknown>)[role === 'source' ? 'SourceEncryptionContext' : 'DestinationEncryptionContext'];
+  return ec !== undefined ? { EncryptionContext: ec as Readonly<Record<string, string>> } : {};
+}
+
 export class Kms {
   readonly store: Keystore;
   readonly region: string;
@@ -115,7 +126,7 @@ export class Kms {
             resource: authorizationResource(kms, key),
             resourceRole: target.role,
             region,
-            conditions: alias ? { ...baseConditions, RequestAlias: alias } : baseConditions,
+            conditions: { ...baseConditions, ...roleContext(req, target.role), ...(alias ? { RequestAlias: alias } : {}) },
           });
           keys[target.role] = key;
           if (alias) aliases[target.role] = alias;
@@ -168,7 +179,6 @@ export class Kms {
       if (r[k] !== undefined) pick[k] = r[k];
     }
     if (r.Origin !== undefined) pick.KeyOrigin = r.Origin;
-    if (r.DestinationEncryptionContext !== undefined && pick.EncryptionContext === undefined) pick.EncryptionContext = r.DestinationEncryptionContext;
     if (caller.viaService) pick.ViaService = caller.viaService;
     return { ...pick, ...(op.conditions?.(req) ?? {}) } as AuthorizationRequest['conditions'];
   }

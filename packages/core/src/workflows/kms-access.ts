@@ -39,9 +39,9 @@ export async function explainKmsAccess(ctx: WorkflowContext, r: RequiredPermissi
   }
   const stateError = keyStateError(operation, key.state, key.arn);
   if (stateError) return { allowed: false, reason: `${stateError.name}: ${stateError.message}` };
-  // As the door's conditions: ReEncrypt has no EncryptionContext field; both of its checks see
-  // the DestinationEncryptionContext (kms.ts conditionsOf).
-  const encryptionContext = operation === 'ReEncrypt' ? r.destinationEncryptionContext : r.encryptionContext;
+  // As the door's conditions (kms.ts roleContext): ReEncrypt's source key is checked against its
+  // SourceEncryptionContext, its destination key against its DestinationEncryptionContext.
+  const encryptionContext = role === 'destination' ? r.destinationEncryptionContext : r.encryptionContext;
   const req: AuthorizationRequest = {
     caller: r.caller,
     action: r.action,

@@ -23,9 +23,9 @@ export interface RequiredPermission {
   /** The call's EncryptionContext (for kms:ReEncryptFrom/To: its SourceEncryptionContext). */
   readonly encryptionContext?: Readonly<Record<string, string>>;
   /**
-   * For kms:ReEncryptFrom/To: the ReEncrypt's DestinationEncryptionContext. The Kms door evaluates
-   * the kms:EncryptionContext… condition keys of both ReEncrypt checks against it, not against
-   * the source context.
+   * For kms:ReEncryptFrom/To: the ReEncrypt's DestinationEncryptionContext. The Kms door checks
+   * the destination key (kms:ReEncryptTo) against it and the source key (kms:ReEncryptFrom)
+   * against `encryptionContext`.
    */
   readonly destinationEncryptionContext?: Readonly<Record<string, string>>;
 }
