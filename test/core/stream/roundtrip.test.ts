@@ -197,7 +197,7 @@ describe('stream: round trips', () => {
     await assert.rejects(decryptRangeRaw(bufferSource(message), 0, 1, none), { name: 'ValidationException' });
     await assert.rejects(decryptRangeRaw(bufferSource(message), 0, 1, {} as never), { name: 'ValidationException' });
     const web = createWebDecryptStream(none);
-    await assert.rejects(new Response(new Blob([message]).stream().pipeThrough(web)).arrayBuffer(), { name: 'ValidationException' });
+    await assert.rejects(new Response(new Blob([message as BlobPart]).stream().pipeThrough(web)).arrayBuffer(), { name: 'ValidationException' });
   });
 });
 
