@@ -5,9 +5,8 @@
  * write ciphertext: a backup is the edited text encrypted under the same keys, so VS Code's
  * Backups folder never holds plaintext.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { isEnvelopeMessage, InvalidCiphertextException, ValidationException } from './core-adapter.js';
-import { decryptToMemory, encryptToFile, encryptToMemory, inspectFile, messageParams, type MessageParams } from './file-crypto.js';
+import { decryptToMemory, encryptToFile, encryptToMemory, inspectFile, messageParams, readFileUpTo, type MessageParams } from './file-crypto.js';
 import type { KeyBackend } from './key-backend.js';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -48,16 +47,7 @@ export class EncryptedDocumentModel {
     backend: () => Promise<KeyBackend>,
     opts: { maxBytes: number; backup?: Uint8Array },
   ): Promise<EncryptedDocumentModel> {
-    let ciphertext = opts.backup;
-    if (ciphertext === undefined) {
-      const size = (await stat(path)).size;
-      if (size > opts.maxBytes) {
-        throw new ValidationException(
-          `${path} is ${size} bytes; the Encrypted Editor opens files up to ${opts.maxBytes} bytes (envelope.maxEditorFileSize). Use "Envelope: Decrypt File" instead.`,
-        );
-      }
-      ciphertext = new Uint8Array(await readFile(path));
-    }
+    const ciphertext = opts.backup ?? (await readFileUpTo(path, opts.maxBytes));
     if (!isEnvelopeMessage(ciphertext.subarray(0, 16))) {
       throw new InvalidCiphertextException(`${path} is not an Envelope file (no Envelope magic bytes)`);
     }

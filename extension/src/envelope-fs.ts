@@ -6,10 +6,10 @@
  * re-encryption on save is the Encrypted Editor's job, whose backups stay encrypted).
  */
 import { watch as fsWatch } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { isEnvelopeMessage } from './core-adapter.js';
-import { decryptToMemory } from './file-crypto.js';
+import { decryptToMemory, readFileUpTo } from './file-crypto.js';
 import { toFileSystemError } from './fs-errors.js';
 import type { KeyBackend } from './key-backend.js';
 import { ENC_SUFFIX, encryptedFileOf, ENVELOPE_SCHEME, plaintextViewOf } from './paths.js';
@@ -33,7 +33,11 @@ export class EnvelopeFileSystemProvider implements vscode.FileSystemProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.emitter.event;
 
-  constructor(private readonly backend: () => Promise<KeyBackend>) {}
+  constructor(
+    private readonly backend: () => Promise<KeyBackend>,
+    /** envelope.maxEditorFileSize: larger files are not decrypted into memory. */
+    private readonly maxBytes: () => number,
+  ) {}
 
   // --- metadata
 
@@ -68,7 +72,7 @@ export class EnvelopeFileSystemProvider implements vscode.FileSystemProvider {
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     try {
-      const ciphertext = new Uint8Array(await readFile(encryptedFileUri(uri).fsPath));
+      const ciphertext = await readFileUpTo(encryptedFileUri(uri).fsPath, this.maxBytes());
       if (!isEnvelopeMessage(ciphertext.subarray(0, 16))) {
         throw vscode.FileSystemError.Unavailable(`${encryptedFileUri(uri).fsPath} is not an Envelope file`);
       }

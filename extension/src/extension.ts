@@ -57,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
     ),
   );
   const backend = () => session.get();
+  const maxEditorFileSize = () => readSettings().maxEditorFileSize;
 
   const tracker = new EncryptedFileTracker();
   sub(tracker);
@@ -72,12 +73,12 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
   };
 
   sub(
-    vscode.workspace.registerFileSystemProvider(ENVELOPE_SCHEME, new EnvelopeFileSystemProvider(backend), {
+    vscode.workspace.registerFileSystemProvider(ENVELOPE_SCHEME, new EnvelopeFileSystemProvider(backend, maxEditorFileSize), {
       isCaseSensitive: true,
       isReadonly: new vscode.MarkdownString(READ_ONLY_MESSAGE),
     }),
   );
-  const editor = new EncryptedEditorProvider(backend, () => readSettings().maxEditorFileSize, (p) => void tracker.probe([p]));
+  const editor = new EncryptedEditorProvider(backend, maxEditorFileSize, (p) => void tracker.probe([p]));
   sub(
     vscode.window.registerCustomEditorProvider(ENCRYPTED_EDITOR_VIEW_TYPE, editor, {
       webviewOptions: { retainContextWhenHidden: true },

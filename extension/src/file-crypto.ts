@@ -5,11 +5,11 @@
  * leaves no output file. Also the in-memory paths of the Encrypted Editor (small files).
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import {
   createDecryptStream, createEncryptStream, decrypt, describeHeader, encrypt, fileSource,
-  isEnvelopeMessage, readHeader, systemRandom,
+  isEnvelopeMessage, readHeader, systemRandom, ValidationException,
   type HeaderDescription, type Keyring, type MessageHeader,
 } from './core-adapter.js';
 import { pipeToFileAtomically, writeFileAtomically } from './atomic-write.js';
@@ -131,6 +131,20 @@ export function messageParams(header: MessageHeader): MessageParams {
   const keyIds: string[] = [];
   for (const edk of header.encryptedDataKeys) if (!keyIds.includes(edk.keyId)) keyIds.push(edk.keyId);
   return { keyIds, context: { ...header.context }, frameLength: header.frameLength };
+}
+
+/**
+ * Reads a whole Envelope file for decryption in memory (Encrypted Editor, `envelope:` view),
+ * refusing files larger than `maxBytes` (envelope.maxEditorFileSize) with a ValidationException.
+ */
+export async function readFileUpTo(path: string, maxBytes: number): Promise<Uint8Array> {
+  const size = (await stat(path)).size;
+  if (size > maxBytes) {
+    throw new ValidationException(
+      `${path} is ${size} bytes; Envelope decrypts files up to ${maxBytes} bytes in memory (envelope.maxEditorFileSize). Use "Envelope: Decrypt File" instead.`,
+    );
+  }
+  return new Uint8Array(await readFile(path));
 }
 
 /** Decrypts a whole (small) message into memory; plaintext never touches the disk. */
