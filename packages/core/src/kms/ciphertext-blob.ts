@@ -114,12 +114,20 @@ export function openBlob(blob: Uint8Array, headerLength: number, material: Uint8
   const d = createDecipheriv('aes-256-gcm', key, iv);
   d.setAAD(Buffer.concat([head, canonicalContext(ctx)]));
   d.setAuthTag(tag);
+  // One copy of the plaintext leaves here: node's output buffers (pooled memory) are wiped, and
+  // so is the unauthenticated output when the tag does not verify.
+  const body = d.update(blob.subarray(headerLength + NONCE_BYTES, blob.length - TAG_BYTES));
   try {
-    const pt = Buffer.concat([d.update(blob.subarray(headerLength + NONCE_BYTES, blob.length - TAG_BYTES)), d.final()]);
-    return new Uint8Array(pt);
+    const last = d.final();
+    const pt = new Uint8Array(body.length + last.length);
+    pt.set(body);
+    pt.set(last, body.length);
+    last.fill(0);
+    return pt;
   } catch {
     throw new InvalidCiphertextException('The ciphertext could not be decrypted: it was altered, or the encryption context does not match.');
   } finally {
+    body.fill(0);
     key.fill(0);
   }
 }
