@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { systemRandom, type Clock, type Random } from '../defaults.js';
 import { arnAccount, buildAuditEvent, uuidFrom } from '../audit/audit-event.js';
 import { AuditLog, type AuditLogOptions, type KeySealer } from '../audit/audit-log.js';
+import { isAccountId } from '../policy/principal.js';
 import type { AuditSink, KmsCallEvent } from './hooks.js';
 
 export class AuditLogSink implements AuditSink {
@@ -21,8 +22,8 @@ export class AuditLogSink implements AuditSink {
 
   async record(e: KmsCallEvent): Promise<void> {
     const requestId = uuidFrom(this.random(16));
-    const owners = [...new Set(e.resources.map(arnAccount).filter((a) => /^\d{12}$/.test(a)))];
-    const recipients = [...new Set([e.caller.accountId, ...owners])].filter((a) => /^\d{12}$/.test(a));
+    // The caller's account and every account owning a key of the call (service principals have none).
+    const recipients = [...new Set([e.caller.accountId, ...e.resources.map(arnAccount)])].filter(isAccountId);
     const sharedEventId = recipients.length > 1 ? uuidFrom(this.random(16)) : undefined;
     for (const recipient of recipients) {
       const event = buildAuditEvent({

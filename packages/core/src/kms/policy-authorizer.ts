@@ -11,7 +11,7 @@ import type { Clock } from '../defaults.js';
 import { systemClock } from '../defaults.js';
 import { isKmsError } from '../errors.js';
 import { iamSectionOf, identityPoliciesOf, principalExistsIn } from '../iam/iam-state.js';
-import { evaluateAccess, evaluateIdentityOnly, type AccessDecision } from '../policy/evaluate.js';
+import { accessDecision, evaluateAccess, evaluateIdentityOnly, type AccessDecision } from '../policy/evaluate.js';
 import { constraintsAtLeastAsStrict, type GrantConstraints } from '../policy/grant.js';
 import { parsePolicyDocument, type PolicyDocument } from '../policy/policy-document.js';
 import { tryParsePrincipal } from '../policy/principal.js';
@@ -29,7 +29,7 @@ export interface PolicyAuthorizerOptions {
 }
 
 function denied(reason: string): AccessDecision {
-  return Object.freeze({ decision: 'Deny', allowed: false, basis: 'implicit-deny', deciding: [], grants: [], matched: [], reason });
+  return accessDecision(false, 'implicit-deny', reason);
 }
 
 const policyCache = new Map<string, PolicyDocument | Error>();
@@ -123,10 +123,7 @@ export class PolicyAuthorizer implements Authorizer {
     const identityPolicies = identityPoliciesOf(iam, principal);
     if (!r) {
       if (req.operation === 'RetireGrant') {
-        return Object.freeze({
-          decision: 'Allow', allowed: true, basis: 'grant', deciding: [], grants: [], matched: [],
-          reason: 'RetireGrant is authorized by the grant itself (its retiring principal, grantee or issuing account)',
-        });
+        return accessDecision(true, 'grant', 'RetireGrant is authorized by the grant itself (its retiring principal, grantee or issuing account)');
       }
       return evaluateIdentityOnly({ principal, action: req.action, identityPolicies, context });
     }

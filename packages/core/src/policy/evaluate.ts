@@ -165,6 +165,41 @@ function q(s: string): string {
   return `"${s}"`;
 }
 
+/**
+ * The statements of the caller's IAM identity policies that apply to the request. IAM policies
+ * bind IAM users and roles only, never an account root or a service principal.
+ */
+function matchIdentityPolicies(
+  p: Principal, policies: readonly NamedPolicy[] | undefined, action: string, resource: string, context: ConditionContext,
+): MatchedStatement[] {
+  if (p.type !== 'User' && p.type !== 'Role' && p.type !== 'AssumedRole') return [];
+  const matched: MatchedStatement[] = [];
+  for (const pol of policies ?? []) {
+    for (const s of pol.document.statements) {
+      if (!actionMatches(s, action) || !resourceMatches(s, resource, context) || !conditionsHold(s, context)) continue;
+      matched.push({
+        source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
+        ...(s.sid !== undefined ? { sid: s.sid } : {}),
+      });
+    }
+  }
+  return matched;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** A frozen AccessDecision (the arrays given are frozen in place). */
+export function accessDecision(
+  allowed: boolean, basis: DecisionBasis, reason: string,
+  parts: { deciding?: readonly MatchedStatement[]; grants?: readonly MatchedGrant[]; matched?: readonly MatchedStatement[] } = {},
+): AccessDecision {
+  return Object.freeze({
+    decision: allowed ? 'Allow' : 'Deny', allowed, basis,
+    deciding: Object.freeze(parts.deciding ?? NONE), grants: Object.freeze(parts.grants ?? NONE),
+    matched: Object.freeze(parts.matched ?? NONE), reason,
+  });
+}
+
 function describe(m: MatchedStatement): string {
   return m.source === 'key-policy'
     ? `key policy statement ${q(m.label)}`
@@ -185,26 +220,11 @@ export function evaluateAccess(req: AccessRequest): AccessDecision {
       ...(s.effect === 'Allow' ? { via } : {}),
     });
   }
-  // IAM identity policies apply only to IAM users and roles (never to an account root or a service).
-  const iamApplies = p.type === 'User' || p.type === 'Role' || p.type === 'AssumedRole';
-  if (iamApplies) {
-    for (const pol of req.identityPolicies ?? []) {
-      for (const s of pol.document.statements) {
-        if (!actionMatches(s, action) || !resourceMatches(s, resource, context) || !conditionsHold(s, context)) continue;
-        matched.push({
-          source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
-          ...(s.sid !== undefined ? { sid: s.sid } : {}),
-        });
-      }
-    }
-  }
+  matched.push(...matchIdentityPolicies(p, req.identityPolicies, action, resource, context));
 
   const result = (
     allowed: boolean, basis: DecisionBasis, deciding: MatchedStatement[], reason: string, grants: MatchedGrant[] = [],
-  ): AccessDecision => Object.freeze({
-    decision: allowed ? 'Allow' : 'Deny', allowed, basis,
-    deciding: Object.freeze(deciding), grants: Object.freeze(grants), matched: Object.freeze(matched), reason,
-  });
+  ): AccessDecision => accessDecision(allowed, basis, reason, { deciding, grants, matched });
 
   // 1. Explicit deny anywhere wins.
   const denies = matched.filter((m) => m.effect === 'Deny');
@@ -281,20 +301,9 @@ export interface IdentityOnlyRequest {
  */
 export function evaluateIdentityOnly(req: IdentityOnlyRequest): AccessDecision {
   const { principal: p, action, context } = req;
-  const matched: MatchedStatement[] = [];
-  if (p.type === 'User' || p.type === 'Role' || p.type === 'AssumedRole') {
-    for (const pol of req.identityPolicies ?? []) {
-      for (const s of pol.document.statements) {
-        if (!actionMatches(s, action) || !resourceMatches(s, '*', context) || !conditionsHold(s, context)) continue;
-        matched.push({
-          source: 'iam-policy', policyName: pol.name, label: statementLabel(s), effect: s.effect,
-          ...(s.sid !== undefined ? { sid: s.sid } : {}),
-        });
-      }
-    }
-  }
+  const matched = matchIdentityPolicies(p, req.identityPolicies, action, '*', context);
   const done = (allowed: boolean, basis: DecisionBasis, deciding: MatchedStatement[], reason: string): AccessDecision =>
-    Object.freeze({ decision: allowed ? 'Allow' : 'Deny', allowed, basis, deciding, grants: [], matched, reason });
+    accessDecision(allowed, basis, reason, { deciding, matched });
   const denies = matched.filter((m) => m.effect === 'Deny');
   if (denies.length > 0) return done(false, 'explicit-deny', denies, `${action} is explicitly denied to ${p.arn} by ${describe(denies[0]!)}`);
   if (p.type === 'Account') return done(true, 'account-root', [], `${action} involves no key; the account root ${p.arn} may call it`);

@@ -7,6 +7,7 @@
  */
 import { AccessDeniedException, DryRunOperationException, LimitExceededException, NotFoundException, ValidationException, InvalidGrantIdException } from '../../errors.js';
 import { GRANT_OPERATIONS, type GrantConstraints, type GrantOperation, type GrantRecord } from '../../policy/grant.js';
+import { principalArns } from '../../policy/evaluate.js';
 import { isServicePrincipal, tryParsePrincipal, rootArn } from '../../policy/principal.js';
 import { section } from '../../keystore/keystore.js';
 import { keyOf, type Operation } from '../operation.js';
@@ -194,7 +195,7 @@ export const listRetirableGrantsOp: Operation<ListRetirableGrantsRequest, ListGr
 /** Who may retire a grant (API Reference, RetireGrant): its retiring principal, its grantee when the grant allows RetireGrant, or the key's account. */
 function mayRetire(g: GrantRecord, callerArn: string, callerAccount: string): boolean {
   const p = tryParsePrincipal(callerArn);
-  const names = p?.roleArn ? [callerArn, p.roleArn] : [callerArn];
+  const names = p ? principalArns(p) : [callerArn];
   if (g.RetiringPrincipal !== undefined && names.includes(g.RetiringPrincipal)) return true;
   if (names.includes(g.GranteePrincipal) && g.Operations.includes('RetireGrant')) return true;
   return p?.type === 'Account' && rootArn(callerAccount) === g.IssuingAccount;
