@@ -177,6 +177,18 @@ describe('stream: round trips', () => {
     });
   });
 
+  it('Web streams: a chunk that is not a Uint8Array (e.g. an ArrayBuffer) is a TypeError, not silently dropped', async () => {
+    const message = await encrypt(new Uint8Array([1, 2, 3]), { keyring });
+    for (const [stream, chunk] of [
+      [createWebEncryptStream({ keyring }), new Uint8Array([1, 2, 3]).buffer],
+      [createWebDecryptStream({ keyring }), message.slice().buffer],
+      [createWebEncryptStream({ keyring }), 'text'],
+    ] as const) {
+      const source = new ReadableStream({ start(c) { c.enqueue(chunk); c.close(); } });
+      await assert.rejects(new Response(source.pipeThrough(stream as TransformStream)).arrayBuffer(), { name: 'TypeError', message: /"chunk" expected Uint8Array/ });
+    }
+  });
+
   it('a keyring failure fails the encrypt stream before any output', async () => {
     const failing = { onEncrypt: async () => { throw new Error('kms down'); }, onDecrypt: async () => undefined };
     const chunks: Buffer[] = [];

@@ -5,6 +5,7 @@
  */
 import { LimitExceededException, ValidationException } from '../errors.js';
 import type { AeadBackend, AeadKey } from '../crypto/aead.js';
+import { abytes } from '../format/assert.js';
 import { FrameCounter } from '../format/frame.js';
 import { MAX_FRAMES } from '../format/suite.js';
 import { ByteQueue } from './byte-queue.js';
@@ -26,6 +27,7 @@ export class FrameSealer {
   /** Adds plaintext; appends the ciphertext of every completed frame to `out`. */
   write(chunk: Uint8Array, out: Uint8Array[]): void {
     if (this.done) throw new ValidationException('write after the end of the encrypted message');
+    abytes(chunk, undefined, 'chunk');
     this.queue.push(chunk);
     while (this.queue.length >= this.frameLength) this.seal(this.queue.take(this.frameLength), false, out);
     this.queue.detach();

@@ -6,6 +6,7 @@
  */
 import { InvalidCiphertextException } from '../errors.js';
 import type { AeadBackend } from '../crypto/aead.js';
+import { abytes } from '../format/assert.js';
 import { parseHeader, peekHeaderLength, type HeaderLimits, type MessageHeader } from '../format/header.js';
 import { PREAMBLE_LENGTH } from '../format/suite.js';
 import { ByteQueue } from './byte-queue.js';
@@ -32,6 +33,7 @@ export class MessageDecoder {
 
   /** Feeds ciphertext; plaintext of verified frames is appended to `out`. */
   write(chunk: Uint8Array, out: Uint8Array[]): Promise<void> | undefined {
+    abytes(chunk, undefined, 'chunk');
     if (this.opener) {
       this.opener.write(chunk, out);
       return undefined;
