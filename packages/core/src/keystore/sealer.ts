@@ -43,12 +43,19 @@ export function createSealer(rootKey: Uint8Array, random: Random): Sealer {
       const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_LENGTH));
       d.setAAD(Buffer.from(aad, 'utf8'));
       d.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
+      // Key material: the caller gets the only copy (it zeroes it after use); node's output buffers are wiped.
+      const a = d.update(sealed.subarray(IV_LENGTH, sealed.length - TAG_LENGTH));
       try {
-        const a = d.update(sealed.subarray(IV_LENGTH, sealed.length - TAG_LENGTH));
         const b = d.final();
-        return new Uint8Array(Buffer.concat([a, b]));
+        const out = new Uint8Array(a.length + b.length);
+        out.set(a);
+        out.set(b, a.length);
+        b.fill(0);
+        return out;
       } catch {
         throw new KeystoreException('Sealed value does not open under this root key (wrong root key or corrupted keystore)');
+      } finally {
+        a.fill(0);
       }
     },
   };
