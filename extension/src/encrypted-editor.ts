@@ -47,6 +47,10 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   // --- documents
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<EncryptedDocument> {
+    if (uri.scheme !== 'file') {
+      // e.g. the git: side of a diff: uri.fsPath would name the working file, not this version.
+      return new EncryptedDocument(uri, undefined, `the Encrypted Editor opens local files only, not ${uri.scheme}: resources`);
+    }
     try {
       if (openContext.backupId === undefined && !(await isEnvelopeFile(uri.fsPath))) {
         return new EncryptedDocument(uri, undefined, `${basename(uri.fsPath)} is not an Envelope file (no Envelope magic bytes)`, true);
