@@ -3,7 +3,8 @@
  * offline machine, following /work/shared/e2e-vscode.md:
  *   0. setup.sh (idempotent: apt chromium + libkrb5-dev, Node 24 and code-server into .e2e/);
  *   1. bundle the extension and the extension-host suites with esbuild;
- *   2. a temp root with ENVELOPE_HOME (two keys) and workspaces holding encrypted configs;
+ *   2. a temp root with ENVELOPE_HOME (three keys, one whose policy denies kms:Decrypt) and
+ *      workspaces holding encrypted configs;
  *   3. code-server on a free port, Debian chromium driven by playwright-core;
  *   4. (i) mocha suites inside the real extension host (extensionTestsPath payload),
  *      (ii) Playwright UI tests against the workbench (screenshot into .e2e/artifacts on failure);
