@@ -228,4 +228,21 @@ describe('workflows: two accounts, two regions', () => {
     assert.deepEqual(image.snapshotIds, snapshots.map((s) => s.snapshotId));
     assert.deepEqual(await readCopy(snapshots[1]!, rootB, kB), data.subarray(0, 50_000));
   });
+
+  it('image copy: a failure while publishing (registering the image) leaves no copied snapshot visible', async () => {
+    const img = await createImage(w.wf, { caller: rootA, region: EAST, name: 'database', snapshotIds: [snap.snapshotId] });
+    await shareImage(w.wf, { caller: rootA, region: EAST, imageId: img.imageId, account: B, keyAccess: true });
+    const store = w.wf.store;
+    const putImage = store.putImage.bind(store);
+    store.putImage = async () => {
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    };
+    try {
+      await assert.rejects(copyImage(w.wf, { caller: rootB, sourceAccount: A, sourceRegion: EAST, imageId: img.imageId, keyId: kB }), { code: 'ENOSPC' });
+    } finally {
+      store.putImage = putImage;
+    }
+    assert.deepEqual(await store.listSnapshots({ account: B, region: EAST }), []);
+    assert.deepEqual(await store.listImages({ account: B, region: EAST }), []);
+  });
 });

@@ -147,20 +147,28 @@ export async function copyImage(ctx: WorkflowContext, input: CopyImageInput): Pr
     throw failure.reason;
   }
 
-  // 3. Publish the snapshots (each one rename), then register the image.
+  // 3. Publish the snapshots (each one rename), then register the image. Should any of it fail,
+  // the snapshots already published are deleted and the rest dropped: all or nothing.
   const results: SnapshotMeta[] = [];
-  for (const p of prepared) results.push(await p.commit());
-  const image = await ctx.store.putImage({
-    imageId: ctx.store.newImageId(),
-    name,
-    ownerAccount: caller.accountId,
-    region: targetRegion,
-    snapshotIds: results.map((s) => s.snapshotId),
-    createdAt: ctx.clock().toISOString(),
-    description: input.description ?? `Copied from ${source.imageId} (${source.ownerAccount}, ${source.region})`,
-    tags: {},
-    sharedWith: [],
-    copiedFrom: { imageId: source.imageId, account: source.ownerAccount, region: source.region },
-  });
-  return { image, snapshots: results };
+  try {
+    for (const p of prepared) results.push(await p.commit());
+    const image = await ctx.store.putImage({
+      imageId: ctx.store.newImageId(),
+      name,
+      ownerAccount: caller.accountId,
+      region: targetRegion,
+      snapshotIds: results.map((s) => s.snapshotId),
+      createdAt: ctx.clock().toISOString(),
+      description: input.description ?? `Copied from ${source.imageId} (${source.ownerAccount}, ${source.region})`,
+      tags: {},
+      sharedWith: [],
+      copiedFrom: { imageId: source.imageId, account: source.ownerAccount, region: source.region },
+    });
+    return { image, snapshots: results };
+  } catch (e) {
+    for (const p of prepared.slice(results.length)) await p.abort().catch(() => undefined);
+    const scope = { account: caller.accountId, region: targetRegion };
+    for (const s of results) await ctx.store.deleteSnapshot(scope, s.snapshotId).catch(() => undefined);
+    throw e;
+  }
 }
