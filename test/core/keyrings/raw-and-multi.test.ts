@@ -32,6 +32,14 @@ describe('keyrings: raw AES and multi', () => {
     assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace: '', wrappingKey: new Uint8Array(32) }), { name: 'ValidationException' });
   });
 
+  it('raw AES refuses a keyName or keyNamespace that cannot go into a header (lone surrogate, too long) when it is made', () => {
+    const make = (keyNamespace: string, keyName: string) => () => new RawAesKeyring({ keyName, keyNamespace, wrappingKey: new Uint8Array(32) });
+    for (const [ns, name] of [['n', '\uD800'], ['a\uDC00b', 'k'], ['n'.repeat(256), 'k'], ['n', 'k'.repeat(2049)]]) {
+      assert.throws(make(ns!, name!), { name: 'ValidationException' }, JSON.stringify([ns, name]).slice(0, 40));
+    }
+    assert.doesNotThrow(make('n'.repeat(255), 'ключ'.repeat(256)));
+  });
+
   it('raw AES refuses the KMS keyrings\' provider ids as its namespace (AWS Encryption SDK: not "aws-kms")', () => {
     for (const keyNamespace of [AWS_KMS_PROVIDER_ID, KMS_PROVIDER_ID]) {
       assert.throws(() => new RawAesKeyring({ keyName: 'k', keyNamespace, wrappingKey: new Uint8Array(32) }), { name: 'ValidationException' }, keyNamespace);

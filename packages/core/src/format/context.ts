@@ -75,7 +75,8 @@ export function assertContextMatches(expected: unknown, actual: EncryptionContex
   }
 }
 
-function isWellFormed(s: string): boolean {
+/** False for a string with a lone surrogate (it has no UTF-8 encoding; msgpack would write invalid bytes). */
+export function isWellFormed(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 

@@ -9,11 +9,12 @@ import { InvalidCiphertextException, ValidationException } from '../errors.js';
 import { webRandom } from '../crypto/web-random.js';
 import { abytes } from '../format/assert.js';
 import { encodeCanonical } from '../format/canonical-msgpack.js';
-import { canonicalContext } from '../format/context.js';
-import { DATA_KEY_LENGTH, GCM_NONCE_LENGTH } from '../format/suite.js';
+import { canonicalContext, isWellFormed } from '../format/context.js';
+import { DATA_KEY_LENGTH, GCM_NONCE_LENGTH, MAX_KEY_ID_BYTES, MAX_PROVIDER_ID_BYTES } from '../format/suite.js';
 import type { DecryptRequest, EncryptedDataKey, EncryptRequest, EncryptResult, Keyring } from './keyring.js';
 
 const AAD_LABEL = 'ENVELOPE-RAW-AES-V1';
+const utf8 = new TextEncoder();
 const WRAPPED_LENGTH = GCM_NONCE_LENGTH + DATA_KEY_LENGTH + 16;
 /**
  * The KMS keyrings' provider ids (AWS_KMS_PROVIDER_ID, KMS_PROVIDER_ID; the keyring tests check they
@@ -43,6 +44,12 @@ export class RawAesKeyring implements Keyring {
     if (!opts || typeof opts !== 'object') throw new ValidationException('RawAesKeyring options are required');
     if (typeof opts.keyName !== 'string' || typeof opts.keyNamespace !== 'string' || opts.keyNamespace.length === 0) {
       throw new ValidationException('RawAesKeyring needs a string keyName and a non-empty keyNamespace');
+    }
+    for (const [field, value, max] of [['keyNamespace', opts.keyNamespace, MAX_PROVIDER_ID_BYTES], ['keyName', opts.keyName, MAX_KEY_ID_BYTES]] as const) {
+      // They become the EDK's providerId and keyId (FORMAT.md §3.2): fail here rather than on the first encrypt.
+      if (!isWellFormed(value) || utf8.encode(value).length > max) {
+        throw new ValidationException(`RawAesKeyring ${field} must be valid Unicode of at most ${max} UTF-8 bytes`);
+      }
     }
     if (RESERVED_NAMESPACES.includes(opts.keyNamespace)) {
       throw new ValidationException(`RawAesKeyring keyNamespace "${opts.keyNamespace}" is reserved for the KMS keyrings`);
