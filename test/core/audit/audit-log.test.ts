@@ -210,6 +210,18 @@ describe('audit log', () => {
     assert.deepEqual([r.events, r.digests, r.signedThrough], [6, 2, 6]);
   });
 
+  it('refuses to chain to a last line that is not a record, with a typed error', async () => {
+    await fill(2);
+    appendFileSync(eventsPath(), 'not a record\n');
+    await assert.rejects(log.append('111122223333', makeEvent(random, 3)), (e: Error) => {
+      assert.equal(e.name, 'KeystoreException');
+      assert.match(e.message, /last line of .*events\.jsonl is not a valid record.*audit verify/);
+      return true;
+    });
+    await assert.rejects(log.writeDigest('111122223333'), { name: 'KeystoreException' });
+    assert.deepEqual(log.verify('111122223333').issues.map((i) => i.kind), ['edited']);
+  });
+
   it('drops a torn final line at its exact byte offset when the log holds multi-byte characters', async () => {
     // The tail is read in 4 KiB chunks; a chunk that starts inside a multi-byte character must not
     // shift where the torn line is cut (that left torn bytes glued to the next event).

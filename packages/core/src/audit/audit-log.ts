@@ -125,6 +125,21 @@ function readTail(path: string): string | undefined {
   }
 }
 
+/**
+ * The last record of a log file, parsed. Appends chain to it, so one that is not a record (the
+ * file was edited) stops them with a typed error instead of chaining to garbage.
+ */
+function parseLast<T>(line: string, path: string, valid: (v: T) => boolean): T {
+  let v: T | undefined;
+  try {
+    v = JSON.parse(line) as T;
+  } catch { /* below */ }
+  if (v === undefined || v === null || typeof v !== 'object' || !valid(v)) {
+    throw new KeystoreException(`The last line of ${path} is not a valid record, so nothing can be appended after it; see \`envelope audit verify\``);
+  }
+  return v;
+}
+
 interface FileMark {
   readonly ino: number;
   readonly size: number;
@@ -272,7 +287,8 @@ export class AuditLog {
     const last = readTail(path);
     const after = fileMark(path) ?? { ino: 0, size: 0 };
     if (last === undefined) return { ...after, lastHash: GENESIS_HASH, sequence: 0 };
-    return { ...after, lastHash: hashLine(last), sequence: (JSON.parse(last) as AuditRecord).sequence };
+    const { sequence } = parseLast<AuditRecord>(last, path, (r) => Number.isInteger(r.sequence));
+    return { ...after, lastHash: hashLine(last), sequence };
   }
 
   /** The last digest of an account, from cache when the digests file is unchanged. */
@@ -282,7 +298,7 @@ export class AuditLog {
     if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
     const t = readTail(path);
     const after = fileMark(path) ?? { ino: 0, size: 0 };
-    return { ...after, ...(t === undefined ? {} : { last: JSON.parse(t) as DigestRecord }) };
+    return { ...after, ...(t === undefined ? {} : { last: parseLast<DigestRecord>(t, path, (d) => Number.isInteger(d.endSequence)) }) };
   }
 
   /** Appends one event to `accountId`'s log; may also write a digest. Returns the record. */
@@ -340,12 +356,11 @@ export class AuditLog {
   writeDigest(accountId: string): Promise<DigestRecord | undefined> {
     checkAccount(accountId);
     return this.serialize(accountId, () => this.locked(accountId, () => {
-      const last = readTail(this.paths(accountId).events);
-      if (last === undefined) return undefined;
-      const rec = JSON.parse(last) as AuditRecord;
+      const head = this.head(accountId, this.paths(accountId).events);
+      if (head.sequence === 0) return undefined;
       const lastDigest = this.lastDigest(accountId);
-      if (lastDigest && lastDigest.endSequence >= rec.sequence) return undefined;
-      return this.writeDigestLocked(accountId, lastDigest, rec.sequence, hashLine(last));
+      if (lastDigest && lastDigest.endSequence >= head.sequence) return undefined;
+      return this.writeDigestLocked(accountId, lastDigest, head.sequence, head.lastHash);
     }));
   }
 
