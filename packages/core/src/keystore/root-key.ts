@@ -91,8 +91,3 @@ export function deriveFromPassphrase(passphrase: string, params: ScryptParams): 
     }),
   );
 }
-
-/** Writes nothing; exists so tests and tools can check the file mode. */
-export function rootKeyFilePath(home: string): string {
-  return join(home, ROOT_KEY_FILE);
-}

@@ -15,7 +15,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { promisify } from 'node:util';
 import type { Random } from '../defaults.js';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
-import type { DataKeyPairSpec, KeySpec, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec } from './types.js';
+import type { DataKeyPairSpec, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec } from './types.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -111,22 +111,12 @@ export function rsaOaepEncrypt(pkcs8: Uint8Array, hash: HashName, plaintext: Uin
   return toU8(publicEncrypt({ key: rsaPublicFromPrivate(pkcs8), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext));
 }
 
-/** Also used with an SPKI public key (import wrapping). */
-export function rsaOaepEncryptSpki(spki: Uint8Array, hash: HashName, plaintext: Uint8Array): Uint8Array {
-  const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  return toU8(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext));
-}
-
 export function rsaOaepDecrypt(pkcs8: Uint8Array, hash: HashName, ciphertext: Uint8Array): Uint8Array {
   try {
     return toU8(privateDecrypt({ key: rsaPrivate(pkcs8), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, ciphertext));
   } catch {
     throw new InvalidCiphertextException('The ciphertext could not be decrypted with this RSA key and algorithm.');
   }
-}
-
-export function publicKeyFromPkcs8(pkcs8: Uint8Array): Uint8Array {
-  return toU8(rsaPublicFromPrivate(pkcs8).export({ type: 'spki', format: 'der' }));
 }
 
 // --- signatures ---
@@ -295,6 +285,3 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function isEccSpec(spec: KeySpec | DataKeyPairSpec): spec is EccSpec {
-  return spec in CURVES;
-}

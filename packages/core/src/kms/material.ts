@@ -8,7 +8,7 @@ import type { Sealer } from '../keystore/sealer.js';
 import { KMSInvalidStateException } from '../errors.js';
 import { eccPublicSpki, generateEccSecret, generateRsa, type EccSpec } from './asymmetric.js';
 import { hmacKeyLength, keyFamily } from './key-specs.js';
-import type { KeyRecord, KeyVersionRecord } from './key-record.js';
+import { currentVersion, type KeyRecord, type KeyVersionRecord } from './key-record.js';
 import type { KeySpec } from './types.js';
 
 export interface NewMaterial {
@@ -56,7 +56,7 @@ export function unsealVersion(sealer: Sealer, key: KeyRecord, version: KeyVersio
 }
 
 export function currentMaterial(sealer: Sealer, key: KeyRecord): { version: KeyVersionRecord; material: Uint8Array } {
-  const version = key.versions[key.versions.length - 1];
+  const version = currentVersion(key);
   if (!version) throw new KMSInvalidStateException(`${key.arn} is pending import.`);
   return { version, material: unsealVersion(sealer, key, version) };
 }

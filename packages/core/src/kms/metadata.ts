@@ -1,5 +1,5 @@
 /** KeyMetadata (AWS KMS API Reference, Data Types "KeyMetadata") built from a key record. */
-import type { KeyRecord, KmsSection } from './key-record.js';
+import { currentVersion, type KeyRecord, type KmsSection } from './key-record.js';
 import { encryptionAlgorithms, keyAgreementAlgorithms, macAlgorithms, signingAlgorithms } from './key-specs.js';
 import type { KeyMetadata, MultiRegionConfiguration } from './types.js';
 
@@ -62,7 +62,7 @@ export function toKeyMetadata(section: KmsSection, key: KeyRecord): KeyMetadata 
   if (mac) md.MacAlgorithms = mac;
   const mr = multiRegionConfiguration(section, key);
   if (mr) md.MultiRegionConfiguration = mr;
-  const cur = key.versions[key.versions.length - 1];
+  const cur = currentVersion(key);
   if (cur?.sealed && key.keySpec === 'SYMMETRIC_DEFAULT') md.CurrentKeyMaterialId = cur.id;
   return md;
 }

@@ -6,7 +6,7 @@
  */
 import { LimitExceededException, UnsupportedOperationException } from '../../errors.js';
 import { DAY_MS, DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS } from '../constants.js';
-import type { KeyRecord } from '../key-record.js';
+import { currentVersion, type KeyRecord } from '../key-record.js';
 import { addVersion, syncReplicaRotation } from '../maintenance.js';
 import { keyIdTarget, keyOf, type Operation } from '../operation.js';
 import type {
@@ -51,7 +51,7 @@ export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<str
     const key = keyOf(ctx);
     requireRotatable(key, 'EnableKeyRotation');
     const period = req.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
-    const base = key.rotation.enabled ? key.versions[key.versions.length - 1]!.createdAt : ctx.now;
+    const base = key.rotation.enabled ? currentVersion(key)!.createdAt : ctx.now;
     key.rotation = { ...key.rotation, enabled: true, periodDays: period, nextRotation: base + period * DAY_MS };
     syncReplicaRotation(ctx.section, key);
     return {};
