@@ -128,7 +128,7 @@ export const deleteImportedKeyMaterialOp: Operation<KeyIdRequest, Record<string,
     requireExternal(key);
     for (const v of key.versions) delete v.sealed;
     delete key.validTo;
-    if (key.state !== 'PendingDeletion') key.state = 'PendingImport';
+    key.state = 'PendingImport'; // the key state table keeps keys pending deletion out
     return {};
   },
 };
