@@ -24,11 +24,6 @@ export function anumber(value: unknown, min: number, max: number, title = 'value
   }
 }
 
-/** Asserts `value` is a string. */
-export function astring(value: unknown, title = 'value'): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`"${title}" expected string, got ${describeType(value)}`);
-}
-
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';

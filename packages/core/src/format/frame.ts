@@ -6,10 +6,10 @@
  */
 import { GCM_NONCE_LENGTH, MAX_FRAMES, MESSAGE_ID_LENGTH } from './suite.js';
 
-export const FRAME_AAD_LENGTH = MESSAGE_ID_LENGTH + 8 + 1;
+const FRAME_AAD_LENGTH = MESSAGE_ID_LENGTH + 8 + 1;
 
 /** Writes nonce_i into `out` (12 bytes, reused across frames by the callers). */
-export function writeFrameNonce(out: Uint8Array, seq: number, final: boolean): Uint8Array {
+function writeFrameNonce(out: Uint8Array, seq: number, final: boolean): Uint8Array {
   checkSeq(seq);
   out.fill(0, 0, GCM_NONCE_LENGTH);
   writeUint32(out, 7, seq);
@@ -18,7 +18,7 @@ export function writeFrameNonce(out: Uint8Array, seq: number, final: boolean): U
 }
 
 /** Writes aad_i into `out` (41 bytes; the message id part is written once by `frameAadTemplate`). */
-export function writeFrameAad(out: Uint8Array, seq: number, final: boolean): Uint8Array {
+function writeFrameAad(out: Uint8Array, seq: number, final: boolean): Uint8Array {
   checkSeq(seq);
   out.fill(0, MESSAGE_ID_LENGTH, MESSAGE_ID_LENGTH + 4);
   writeUint32(out, MESSAGE_ID_LENGTH + 4, seq);
@@ -27,7 +27,7 @@ export function writeFrameAad(out: Uint8Array, seq: number, final: boolean): Uin
 }
 
 /** A 41-byte AAD buffer with the message id filled in. */
-export function frameAadTemplate(messageId: Uint8Array): Uint8Array {
+function frameAadTemplate(messageId: Uint8Array): Uint8Array {
   const out = new Uint8Array(FRAME_AAD_LENGTH);
   out.set(messageId, 0);
   return out;
