@@ -14,9 +14,6 @@ const utf8Encoder = new TextEncoder();
 /** Saves in a row at most, when edits keep arriving while saving. */
 const MAX_SAVE_ROUNDS = 4;
 
-/** Reads bytes of a URI (file or the host's backup location); injected by the editor provider. */
-export type ReadBytes = (location: string) => Promise<Uint8Array>;
-
 export class EncryptedDocumentModel {
   private text: string;
   private savedText: string;
