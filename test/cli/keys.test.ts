@@ -185,6 +185,10 @@ describe('envelope keys and access commands', function () {
     assert.equal(d.Plaintext, g.Plaintext);
     assert.equal((await cli(['kms', 'MakeCoffee'], o())).code, 2);
     assert.equal((await cli(['kms', 'Decrypt', '--input-json', '{not json'], o())).code, 2);
+    const leaky = await cli(['kms', 'Encrypt', '--input-json', '{"Plaintext": c2VjcmV0LXBsYWludGV4dA}'], o());
+    assert.equal(leaky.code, 2);
+    assert.match(leaky.stderr, /not valid JSON \(syntax error( at position \d+)?\)/);
+    assert.ok(!leaky.stderr.includes('c2VjcmV0'), 'the JSON error must not echo the input');
     assert.equal((await cli(['kms', 'Decrypt', '--input-json', '{"CiphertextBlob": "%%%"}'], o())).code, 2);
     const missing = await cli(['kms', 'Encrypt', '--input-json', '{}'], o());
     assert.equal(missing.code, 1);

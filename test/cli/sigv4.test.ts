@@ -164,6 +164,15 @@ describe('envelope serve: SigV4 and the JSON 1.1 edge', () => {
     ['another path', async () => post(server.port, {}, '', '/admin', 'POST'), 404, 'UnknownOperationException'],
     ['garbage Authorization', async () => post(server.port, { authorization: 'Basic Zm9vOmJhcg==', 'x-amz-date': '20261123T120000Z' }, '{}'), 400, 'IncompleteSignatureException'],
   ];
+  it('a malformed body is described by position only, never echoed (it may hold a Plaintext)', async () => {
+    const body = '{"Plaintext": c2VjcmV0LXBsYWludGV4dA}';
+    const res = await post(server.port, await signedHeaders(server.port, body, { target: 'TrentService.Encrypt' }), body);
+    assert.equal(res.status, 400);
+    assert.equal(res.body['__type'], 'SerializationException');
+    assert.match(String(res.body['message']), /^Malformed JSON request body: syntax error( at position \d+)?$/);
+    assert.ok(!JSON.stringify(res.body).includes('c2VjcmV0'), JSON.stringify(res.body));
+  });
+
   for (const [name, send, status, type, message] of cases) {
     it(`refuses: ${name} → ${status} ${type}`, async () => {
       const res = await send();

@@ -11,6 +11,7 @@ import { invokeWire, UnknownOperationError, type KmsLike } from '../aws-json/inv
 import { KMS_TARGET_PREFIX } from '../aws-json/operations.js';
 import { ShapeError } from '../aws-json/shapes.js';
 import { AuthError, verifySigV4, type AccessKeyLookup } from './sigv4.js';
+import { describeJsonSyntaxError } from '../util/json-error.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Larger than any valid KMS request (policies ≤ 32 KB, plaintexts ≤ 4 KB, key material ≤ 8 KB). */
@@ -187,7 +188,7 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
         try {
           parsed = JSON.parse(text);
         } catch (e) {
-          throw new ShapeError(`Malformed JSON request body: ${(e as Error).message}`);
+          throw new ShapeError(`Malformed JSON request body: ${describeJsonSyntaxError(e)}`);
         }
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { describeJsonSyntaxError } from './json-error.js';
 
 export interface ValueArgIo {
   readonly cwd: string;
@@ -32,7 +33,7 @@ export async function readJsonArg(value: string, io: ValueArgIo, flag: string): 
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${flag}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`${flag}: not valid JSON (${describeJsonSyntaxError(e)})`);
   }
 }
 
