@@ -70,4 +70,21 @@ describe('KmsKeyring: errors of the keys it owns reach the caller', function () 
     assert.doesNotMatch(e.message, /[0-9a-f]{64}/, 'no key material or blob in the message');
     await rejectsWith(decrypt(ct, { keyring: new KmsKeyring({ kms, keyIds: [gone.Arn], caller: rootCaller(B) }) }), 'IncorrectKeyException');
   });
+  it('an EDK that unwraps to a key of the wrong length is InvalidCiphertextException, and the unwrapped bytes are wiped', async () => {
+    const { kms } = makeKms(env.home);
+    const arn = (await kms.CreateKey()).KeyMetadata.Arn;
+    const short = await kms.GenerateDataKey({ KeyId: arn, KeySpec: 'AES_128' });
+    const decrypt = kms.Decrypt.bind(kms);
+    const unwrapped: Uint8Array[] = [];
+    kms.Decrypt = (async (...args: Parameters<typeof decrypt>) => {
+      const res = await decrypt(...args);
+      unwrapped.push(res.Plaintext);
+      return res;
+    }) as typeof kms.Decrypt;
+    const keyring = new KmsKeyring({ kms, keyIds: [arn] });
+    const edk = { providerId: 'envelope-kms', keyId: arn, providerInfo: '', ciphertext: short.CiphertextBlob };
+    await rejectsWith(keyring.onDecrypt({ suiteId: 1, context: {}, encryptedDataKeys: [edk] }), 'InvalidCiphertextException');
+    assert.equal(unwrapped.length, 1);
+    assert.ok(unwrapped[0]!.every((b) => b === 0));
+  });
 });

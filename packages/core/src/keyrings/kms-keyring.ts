@@ -12,7 +12,7 @@
  *   Kms error of the EDKs it owns is thrown (AccessDeniedException, then key state errors, ...;
  *   "not this key" last), so a denial is not hidden behind the stream's IncorrectKeyException.
  */
-import { KmsError, ValidationException } from '../errors.js';
+import { InvalidCiphertextException, KmsError, ValidationException } from '../errors.js';
 import type { CallContext } from '../kms/call-context.js';
 import { parseBlobHeader } from '../kms/ciphertext-blob.js';
 import { keyArn, parseKeyRef } from '../kms/identifiers.js';
@@ -161,7 +161,8 @@ export class KmsKeyring implements Keyring {
           { ...this.caller, region: target.region },
         );
         if (res.Plaintext.length !== DATA_KEY_BYTES) {
-          throw new KmsError('InvalidCiphertextException', `unwrapped data key is ${res.Plaintext.length} bytes, expected ${DATA_KEY_BYTES}`);
+          res.Plaintext.fill(0);
+          throw new InvalidCiphertextException(`unwrapped data key is ${res.Plaintext.length} bytes, expected ${DATA_KEY_BYTES}`);
         }
         return res.Plaintext;
       } catch (e) {
