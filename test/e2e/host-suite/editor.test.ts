@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_CONTEXT, CONFIG_TEXT, decryptBytes, PRIMARY_ALIAS } from '../fixture.js';
+import { CONFIG_CONTEXT, CONFIG_TEXT, decryptBytes, OTHER_ALIAS, PRIMARY_ALIAS } from '../fixture.js';
 import { findFilesContaining } from '../scan.js';
 import { extensionApi, keystoreHome, runRoot, sleep, until, wsFile } from './host-env.js';
 
@@ -71,7 +71,7 @@ export function defineEditorTests(): void {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
-    it('a save that fails shows the AWS error name (VS Code prints only the message) and leaves the file as it was', async () => {
+    it('a failed save names the AWS error and leaves the file; a Re-encrypt of the open file is followed and kept by the next save', async () => {
       const api = await extensionApi();
       const file = wsFile('.env.enc');
       const uri = vscode.Uri.file(file);
@@ -89,6 +89,13 @@ export function defineEditorTests(): void {
       assert.deepEqual(readFileSync(file), before);
       await api.editor.revertCustomDocument(doc);
       assert.equal(doc.model?.getText(), 'API_KEY=E2E-DOTENV-VALUE-123\n');
+
+      // Re-encrypt on the open document: the editor takes the new key, and the next save keeps it.
+      const other = (await kms.DescribeKey({ KeyId: OTHER_ALIAS })).KeyMetadata?.Arn;
+      await vscode.commands.executeCommand('envelope.reencryptFile', uri, undefined, { keyId: OTHER_ALIAS });
+      await until('the open document to take the new key', () => doc.model?.messageParams.keyIds[0] === other);
+      await api.editor.saveCustomDocument(doc);
+      assert.deepEqual((await decryptBytes(keystoreHome(), readFileSync(file))).keyIds, [other]);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
