@@ -53,6 +53,15 @@ describe('workflows: replicate', () => {
     assert.deepEqual((await readdir(to)).sort(), [JOURNAL_FILE, 'logs', 'readme.txt']);
   });
 
+  it("keeps each object's encryption context on its replica (none for a plain object)", async () => {
+    await replicate(w.wf, { caller: me, region: EAST, from, to, keyId: dst });
+    const ring = new KmsKeyring({ kms: w.kms, keyIds: [dst], caller: me });
+    const a = await decrypt(new Uint8Array(await readFile(join(to, 'logs', 'a.log'))), { keyring: ring });
+    assert.deepEqual({ ...a.header.context }, { o: 'a' });
+    const plain = await decrypt(new Uint8Array(await readFile(join(to, 'readme.txt'))), { keyring: ring });
+    assert.deepEqual({ ...plain.header.context }, {});
+  });
+
   it('resumes from its journal without redoing finished objects, and redoes changed ones', async () => {
     await replicate(w.wf, { caller: me, region: EAST, from, to, keyId: dst, concurrency: 1 });
     const before = w.audit.events.length;

@@ -65,6 +65,11 @@ export interface ReplicateResult {
 /** `context`: the message's encryption context, which the Decrypt of its data key carries. */
 type Kind = { kind: 'kms'; keyArns: string[]; context: Readonly<Record<string, string>> } | { kind: 'customer-key' } | { kind: 'plain' };
 
+/** A replica carries its source object's encryption context (none for a plain object), as S3 replication keeps an object's metadata. */
+function replicaContext(kind: Kind): Readonly<Record<string, string>> {
+  return kind.kind === 'kms' ? kind.context : {};
+}
+
 interface SourceObject {
   readonly key: string;
   readonly path: string;
@@ -155,8 +160,16 @@ export async function replicate(ctx: WorkflowContext, input: ReplicateInput): Pr
     const required: RequiredPermission[] = [
       { role: 'destination key', caller: dstVia, region: input.region, action: 'kms:DescribeKey', keyId: destKeyArn },
     ];
-    if (todo.some((t) => t.kind.kind !== 'customer-key')) {
-      required.push({ role: 'destination key', caller: dstVia, region: input.region, action: 'kms:GenerateDataKey', keyId: destKeyArn });
+    // A replica keeps its source object's encryption context, so GenerateDataKey is asked once per
+    // distinct context, exactly as the real calls will be.
+    const destContexts = new Map<string, Readonly<Record<string, string>>>();
+    for (const t of todo) {
+      if (t.kind.kind === 'customer-key') continue;
+      const c = replicaContext(t.kind);
+      destContexts.set(JSON.stringify(Object.entries(c).sort()), c);
+    }
+    for (const c of destContexts.values()) {
+      required.push({ role: 'destination key', caller: dstVia, region: input.region, action: 'kms:GenerateDataKey', keyId: destKeyArn, encryptionContext: c });
     }
     for (const t of todo) {
       if (t.kind.kind !== 'kms') continue;
@@ -188,6 +201,7 @@ export async function replicate(ctx: WorkflowContext, input: ReplicateInput): Pr
         }
         stages.push(createEncryptStream({
           keyring: new KmsKeyring({ kms: dstKms, keyIds: [destKeyArn], caller: dstVia }),
+          context: replicaContext(t.kind),
           random: ctx.random,
         }));
         try {
