@@ -83,6 +83,18 @@ describe('stream: random access and rewrap', () => {
     assert.equal((await rejection(() => decryptRange(bufferSource(ct), 10, 5, { keyring }))).name, 'ValidationException');
   });
 
+  it('a range reaching the end verifies the final frame even when it is empty (plaintext a multiple of F)', async () => {
+    const whole = bytesFrom('ra-exact', 2 * F);
+    const exact = await encrypt(whole, { keyring, frameLength: F });
+    assert.deepEqual(await decryptRange(bufferSource(exact), F, 2 * F, { keyring }), whole.subarray(F));
+    const flipped = new Uint8Array(exact);
+    flipped[flipped.length - 1]! ^= 1; // the empty final frame's tag
+    assert.equal((await rejection(() => decryptRange(bufferSource(flipped), F, 2 * F, { keyring }))).name, 'InvalidCiphertextException');
+    assert.equal((await rejection(() => decryptRange(bufferSource(flipped), 0, 3 * F, { keyring }))).name, 'InvalidCiphertextException');
+    // A range that stops short of the end does not read the final frame.
+    assert.deepEqual(await decryptRange(bufferSource(flipped), F, 2 * F - 1, { keyring }), whole.subarray(F, 2 * F - 1));
+  });
+
   it('rewrapHeader: new EDKs and tag, same body; old keyring no longer opens the new message', async () => {
     const next = rawKeyring('next-key', 'next-wrapping');
     const { header, bodyOffset } = await rewrapHeader(ct, { decryptKeyring: keyring, encryptKeyring: next, context: { r: 'a' } });

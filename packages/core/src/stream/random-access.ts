@@ -75,7 +75,8 @@ export async function decryptRange(source: RandomAccessSource, start: number, en
     const stop = Math.min(end, layout.plaintextLength);
     if (start >= stop) return new Uint8Array(0);
     const first = Math.floor(start / F);
-    const last = Math.floor((stop - 1) / F);
+    // A range reaching the end of the plaintext also verifies the final frame, even an empty one (FORMAT.md §5.2).
+    const last = stop === layout.plaintextLength ? layout.fullFrames : Math.floor((stop - 1) / F);
     const frameSize = F + GCM_TAG_LENGTH;
     const begin = header.headerLength + first * frameSize;
     const finish = header.headerLength + last * frameSize + (last < layout.fullFrames ? F : layout.finalLength) + GCM_TAG_LENGTH;
