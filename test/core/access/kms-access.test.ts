@@ -169,7 +169,10 @@ describe('access control through the Kms door', function () {
     await rejects(kms.CreateGrant({ KeyId, GranteePrincipal: 'nobody', Operations: ['Decrypt'] }, ROOT), 'ValidationException', /GranteePrincipal/);
     // retire: only the retiring principal / grantee with RetireGrant / the key's account
     await rejects(kms.RetireGrant({ GrantToken: g1.GrantToken }, WORKER), 'AccessDeniedException');
+    await rejects(kms.RetireGrant({ GrantToken: g1.GrantToken, DryRun: true }, WORKER), 'AccessDeniedException'); // DryRun checks who may retire
+    await rejects(kms.RetireGrant({ GrantToken: g1.GrantToken, DryRun: true }, ALICE), 'DryRunOperationException');
     await kms.RetireGrant({ GrantToken: g1.GrantToken }, ALICE);
+    await rejects(kms.RetireGrant({ GrantToken: g1.GrantToken, DryRun: true }, ALICE), 'NotFoundException');
     await rejects(kms.Decrypt({ CiphertextBlob, EncryptionContext: { ...ec, extra: 'y' } }, WORKER), 'AccessDeniedException');
     await kms.RetireGrant({ KeyId: KeyMetadata.Arn, GrantId: g2.GrantId }, WORKER);
     const g3 = await kms.CreateGrant({ KeyId, GranteePrincipal: WORKER.principal, Operations: ['GenerateDataKey'] }, ROOT);

@@ -9,12 +9,12 @@
  */
 import type { Clock } from '../defaults.js';
 import { systemClock } from '../defaults.js';
-import { isKmsError } from '../errors.js';
+import { isKmsError, NotFoundException } from '../errors.js';
 import { iamSectionOf, identityPoliciesOf, principalExistsIn } from '../iam/iam-state.js';
-import { accessDecision, evaluateAccess, evaluateIdentityOnly, type AccessDecision } from '../policy/evaluate.js';
-import { constraintsAtLeastAsStrict, type GrantConstraints } from '../policy/grant.js';
+import { accessDecision, evaluateAccess, evaluateIdentityOnly, principalArns, type AccessDecision } from '../policy/evaluate.js';
+import { constraintsAtLeastAsStrict, mayRetireGrant, type GrantConstraints } from '../policy/grant.js';
 import { parsePolicyDocument, type PolicyDocument } from '../policy/policy-document.js';
-import { tryParsePrincipal } from '../policy/principal.js';
+import { tryParsePrincipal, type Principal } from '../policy/principal.js';
 import { buildConditionContext } from '../policy/request-context.js';
 import type { RequestQuota } from '../policy/request-quota.js';
 import { grantsForKey, grantsSectionOf, validateGrantTokens } from './grant-section.js';
@@ -71,6 +71,21 @@ export class PolicyAuthorizer implements Authorizer {
     return { allowed: d.allowed, reason: d.reason };
   }
 
+  /**
+   * RetireGrant is authorized by the grant itself (mayRetireGrant), not by policies. Without a
+   * GrantId (explain) it reports that rule; a named grant that does not exist is NotFoundException.
+   */
+  private decideRetire(principal: Principal, grantId: string | undefined, sections: Readonly<Record<string, unknown>>): AccessDecision {
+    const rule = 'RetireGrant is authorized by the grant itself (its retiring principal, grantee or issuing account)';
+    if (grantId === undefined) return accessDecision(true, 'grant', rule);
+    const grant = grantsSectionOf(sections).grants[grantId];
+    if (!grant) throw new NotFoundException(`Grant ${grantId} does not exist`);
+    return mayRetireGrant(grant, principalArns(principal))
+      ? accessDecision(true, 'grant', rule, { grants: [{ grantId, ...(grant.Name ? { name: grant.Name } : {}) }] })
+      : accessDecision(false, 'implicit-deny',
+        `${principal.arn} is neither the retiring principal of grant ${grantId}, a grantee allowed RetireGrant, nor the key's account`);
+  }
+
   /** The full decision (statements, grants, reason) for one authorization request. No side effects. */
   decide(req: AuthorizationRequest): AccessDecision {
     const c = req.conditions as Record<string, unknown>;
@@ -122,9 +137,7 @@ export class PolicyAuthorizer implements Authorizer {
     });
     const identityPolicies = identityPoliciesOf(iam, principal);
     if (!r) {
-      if (req.operation === 'RetireGrant') {
-        return accessDecision(true, 'grant', 'RetireGrant is authorized by the grant itself (its retiring principal, grantee or issuing account)');
-      }
+      if (req.operation === 'RetireGrant') return this.decideRetire(principal, str(c.GrantId), sections);
       return evaluateIdentityOnly({ principal, action: req.action, identityPolicies, context });
     }
     const keyPolicy = parseKeyPolicy(r.policy);

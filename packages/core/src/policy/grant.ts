@@ -91,6 +91,17 @@ export function grantAllows(
 }
 
 /**
+ * Who may retire a grant (API Reference, RetireGrant; not controlled by policies): its retiring
+ * principal, its grantee when the grant allows RetireGrant, or the root of the account that issued
+ * it. `principalArns` are the caller's names (for a role session, also its role).
+ */
+export function mayRetireGrant(grant: GrantRecord, principalArns: readonly string[]): boolean {
+  if (grant.RetiringPrincipal !== undefined && principalArns.includes(grant.RetiringPrincipal)) return true;
+  if (principalArns.includes(grant.GranteePrincipal) && grant.Operations.includes('RetireGrant')) return true;
+  return principalArns.includes(grant.IssuingAccount);
+}
+
+/**
  * True when `child` constraints are at least as strict as `parent` (a grant created through a
  * grant's CreateGrant permission must be; API Reference, GrantConstraints).
  */

@@ -6,7 +6,7 @@
  * policy authorizer (kms/policy-authorizer.ts).
  */
 import { AccessDeniedException, DryRunOperationException, LimitExceededException, NotFoundException, ValidationException, InvalidGrantIdException } from '../../errors.js';
-import { GRANT_OPERATIONS, type GrantConstraints, type GrantOperation, type GrantRecord } from '../../policy/grant.js';
+import { GRANT_OPERATIONS, mayRetireGrant, type GrantConstraints, type GrantOperation, type GrantRecord } from '../../policy/grant.js';
 import { principalArns } from '../../policy/evaluate.js';
 import { isServicePrincipal, tryParsePrincipal, rootArn } from '../../policy/principal.js';
 import { section } from '../../keystore/keystore.js';
@@ -192,18 +192,10 @@ export const listRetirableGrantsOp: Operation<ListRetirableGrantsRequest, ListGr
   },
 };
 
-/** Who may retire a grant (API Reference, RetireGrant): its retiring principal, its grantee when the grant allows RetireGrant, or the key's account. */
-function mayRetire(g: GrantRecord, callerArn: string, callerAccount: string): boolean {
-  const p = tryParsePrincipal(callerArn);
-  const names = p ? principalArns(p) : [callerArn];
-  if (g.RetiringPrincipal !== undefined && names.includes(g.RetiringPrincipal)) return true;
-  if (names.includes(g.GranteePrincipal) && g.Operations.includes('RetireGrant')) return true;
-  return p?.type === 'Account' && rootArn(callerAccount) === g.IssuingAccount;
-}
-
 /**
- * RetireGrant is authorized by the grant itself, not by key or IAM policies; it names the grant
- * by token, or by KeyId (ARN) + GrantId.
+ * RetireGrant is authorized by the grant itself (mayRetireGrant, checked by the policy authorizer
+ * from `conditions.GrantId`, so DryRun answers as the call would), not by key or IAM policies; it
+ * names the grant by token, or by KeyId (ARN) + GrantId.
  */
 export const retireGrantOp: Operation<RetireGrantRequest, Record<string, never>> = {
   name: 'RetireGrant',
@@ -214,6 +206,7 @@ export const retireGrantOp: Operation<RetireGrantRequest, Record<string, never>>
     }
     if (req.GrantToken !== undefined) parseGrantToken(req.GrantToken);
   },
+  conditions: (req) => ({ GrantId: req.GrantToken !== undefined ? parseGrantToken(req.GrantToken) : req.GrantId }),
   act(ctx, req) {
     const g = grantsOfState(ctx.store);
     let grantId = req.GrantId;
@@ -229,7 +222,8 @@ export const retireGrantOp: Operation<RetireGrantRequest, Record<string, never>>
     }
     const grant = grantId !== undefined ? g.grants[grantId] : undefined;
     if (!grant || (keyArn !== undefined && grant.KeyId !== keyArn)) throw new NotFoundException(`Grant ${grantId ?? ''} does not exist`);
-    if (!mayRetire(grant, ctx.caller.principal, ctx.caller.accountId)) {
+    const caller = tryParsePrincipal(ctx.caller.principal);
+    if (!mayRetireGrant(grant, caller ? principalArns(caller) : [ctx.caller.principal])) {
       throw new AccessDeniedException(`User: ${ctx.caller.principal} is not authorized to perform: kms:RetireGrant on grant ${grant.GrantId} because it is neither the grant's retiring principal, a grantee allowed RetireGrant, nor the key's account`);
     }
     if (req.DryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun flag is set.');
