@@ -270,7 +270,11 @@ export class AuditLog {
   private appendLine(path: string, line: string, sync = this.durable === true): FileMark {
     const fd = openSync(path, 'a', 0o600);
     try {
-      writeSync(fd, line + '\n');
+      const data = Buffer.from(line + '\n', 'utf8');
+      // A short write (disk full) leaves a torn line: fail without caching the new end, so the
+      // next append re-reads the tail and removes it instead of chaining after it.
+      const n = writeSync(fd, data);
+      if (n !== data.length) throw new KeystoreException(`Short write to ${path} (${n} of ${data.length} bytes; is the disk full?): the record was not written`);
       if (sync) fsyncSync(fd);
       const st = fstatSync(fd);
       return { ino: st.ino, size: st.size };
