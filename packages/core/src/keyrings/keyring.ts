@@ -43,7 +43,8 @@ export interface Keyring {
   /**
    * Unwrap the first data key this keyring can; returns `undefined` when it owns none of them.
    * Throws a KmsError when a key it owns fails to unwrap for a reason the caller must see
-   * (e.g. AccessDeniedException, DisabledException).
+   * (e.g. AccessDeniedException, DisabledException); when several fail, the most relevant one
+   * (keyring-errors.ts `mostRelevantError`).
    */
   onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined>;
 }
