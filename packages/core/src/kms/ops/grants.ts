@@ -5,7 +5,7 @@
  * (identical parameters return the existing GrantId with a new token). Grants are enforced by the
  * policy authorizer (kms/policy-authorizer.ts).
  */
-import { AccessDeniedException, DryRunOperationException, LimitExceededException, NotFoundException, ValidationException, InvalidGrantIdException } from '../../errors.js';
+import { AccessDeniedException, LimitExceededException, NotFoundException, ValidationException, InvalidGrantIdException } from '../../errors.js';
 import { GRANT_OPERATIONS, mayRetireGrant, type GrantConstraints, type GrantOperation, type GrantRecord } from '../../policy/grant.js';
 import { principalArns } from '../../policy/evaluate.js';
 import { isServicePrincipal, tryParsePrincipal, rootArn } from '../../policy/principal.js';
@@ -134,9 +134,8 @@ export const createGrantOp: Operation<CreateGrantRequest, CreateGrantResponse> =
     if (constraints && key.keySpec !== 'SYMMETRIC_DEFAULT') {
       throw new ValidationException('Encryption context grant constraints are supported only for operations of symmetric encryption KMS keys');
     }
-    if (req.DryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun flag is set.');
     const g = grantsOfState(ctx.store);
-    const onKey = Object.values(g.grants).filter((x) => x.KeyId === key.arn);
+    const onKey = grantsForKey(ctx.store.sections, key.arn);
     if (req.Name !== undefined) {
       const same = onKey.find((x) => x.Name === req.Name && x.GranteePrincipal === req.GranteePrincipal
         && x.RetiringPrincipal === req.RetiringPrincipal && sameSet(x.Operations, ops)
@@ -226,7 +225,6 @@ export const retireGrantOp: Operation<RetireGrantRequest, Record<string, never>>
     if (!mayRetireGrant(grant, caller ? principalArns(caller) : [ctx.caller.principal])) {
       throw new AccessDeniedException(`User: ${ctx.caller.principal} is not authorized to perform: kms:RetireGrant on grant ${grant.GrantId} because it is neither the grant's retiring principal, a grantee allowed RetireGrant, nor the key's account`);
     }
-    if (req.DryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun flag is set.');
     delete g.grants[grant.GrantId];
     return {};
   },
@@ -244,7 +242,6 @@ export const revokeGrantOp: Operation<RevokeGrantRequest, Record<string, never>>
     const g = grantsOfState(ctx.store);
     const grant = g.grants[req.GrantId];
     if (!grant || grant.KeyId !== key.arn) throw new NotFoundException(`Grant ${req.GrantId} does not exist on key ${key.arn}`);
-    if (req.DryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun flag is set.');
     delete g.grants[req.GrantId];
     return {};
   },
