@@ -14,12 +14,13 @@ describe('kms: cryptographic operations', function () {
   this.timeout(60_000);
   let env: ReturnType<typeof tempHome>;
   let kms: Kms;
+  let store: Kms['store'];
   let sym: string;
   let rsaEnc: string;
   let rsaSign: string;
   before(async () => {
     env = tempHome();
-    kms = makeKms(env.home).kms;
+    ({ kms, store } = makeKms(env.home));
     sym = (await kms.CreateKey()).KeyMetadata.KeyId;
     // RSA key generation is slow: two 2048-bit keys shared by the tests below.
     rsaEnc = (await kms.CreateKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' })).KeyMetadata.KeyId;
@@ -40,6 +41,24 @@ describe('kms: cryptographic operations', function () {
     flipped[flipped.length - 1]! ^= 1;
     await rejectsWith(kms.Decrypt({ CiphertextBlob: flipped, EncryptionContext: { app: 'x', b: '2' } }), 'InvalidCiphertextException');
     await rejectsWith(kms.Decrypt({ CiphertextBlob: utf8('garbage that is not a blob at all') }), 'InvalidCiphertextException');
+  });
+
+  it('RSA Encrypt and RSA/ECC Verify use the public key: no private key is unsealed', async () => {
+    const ecc = (await kms.CreateKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.KeyId;
+    const rsaSig = await kms.Sign({ KeyId: rsaSign, Message: utf8('m'), SigningAlgorithm: 'RSASSA_PSS_SHA_256' });
+    const eccSig = await kms.Sign({ KeyId: ecc, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' });
+    const open = store.sealer.open;
+    let unsealed = 0;
+    store.sealer.open = (sealed, aad) => { unsealed++; return open(sealed, aad); };
+    try {
+      await kms.Encrypt({ KeyId: rsaEnc, Plaintext: utf8('public'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' });
+      await kms.Verify({ KeyId: rsaSign, Message: utf8('m'), Signature: rsaSig.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256' });
+      await kms.Verify({ KeyId: ecc, Message: utf8('m'), Signature: eccSig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' });
+      await rejectsWith(kms.Verify({ KeyId: ecc, Message: utf8('other'), Signature: eccSig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }), 'KMSInvalidSignatureException');
+    } finally {
+      store.sealer.open = open;
+    }
+    assert.equal(unsealed, 0);
   });
 
   it('Decrypt with the wrong KeyId gives IncorrectKeyException', async () => {

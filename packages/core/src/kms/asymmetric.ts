@@ -92,10 +92,6 @@ function rsaPrivate(pkcs8: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
 }
 
-function rsaPublicFromPrivate(pkcs8: Uint8Array): KeyObject {
-  return createPublicKey(rsaPrivate(pkcs8));
-}
-
 export function oaepHash(alg: string): HashName {
   if (alg === 'RSAES_OAEP_SHA_1') return 'sha1';
   if (alg === 'RSAES_OAEP_SHA_256') return 'sha256';
@@ -107,8 +103,13 @@ export function oaepMaxPlaintext(bits: number, hash: HashName): number {
   return bits / 8 - 2 * HASH_LEN[hash] - 2;
 }
 
-export function rsaOaepEncrypt(pkcs8: Uint8Array, hash: HashName, plaintext: Uint8Array): Uint8Array {
-  return toU8(publicEncrypt({ key: rsaPublicFromPrivate(pkcs8), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext));
+/** Public-key operations (Encrypt, Verify) take the key's stored SPKI: the private key stays sealed. */
+function publicKeyOf(spki: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+}
+
+export function rsaOaepEncrypt(spki: Uint8Array, hash: HashName, plaintext: Uint8Array): Uint8Array {
+  return toU8(publicEncrypt({ key: publicKeyOf(spki), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext));
 }
 
 export function rsaOaepDecrypt(pkcs8: Uint8Array, hash: HashName, ciphertext: Uint8Array): Uint8Array {
@@ -216,9 +217,9 @@ export function rsaSign(pkcs8: Uint8Array, alg: SigningAlgorithmSpec, message: U
   return toU8(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, info));
 }
 
-export function rsaVerify(pkcs8: Uint8Array, alg: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean {
+export function rsaVerify(spki: Uint8Array, alg: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean {
   const hash = signingHash(alg);
-  const pub = rsaPublicFromPrivate(pkcs8);
+  const pub = publicKeyOf(spki);
   const digest = messageDigest(alg, message, type);
   if (type === 'RAW') {
     const padding = alg.startsWith('RSASSA_PSS') ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING;
@@ -242,11 +243,12 @@ export function eccSign(spec: EccSpec, secret: Uint8Array, alg: SigningAlgorithm
   return CURVES[spec].curve.sign(digest, secret, { prehash: false, format: 'der', lowS: false });
 }
 
-export function eccVerify(spec: EccSpec, secret: Uint8Array, alg: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean {
+export function eccVerify(spec: EccSpec, spki: Uint8Array, alg: SigningAlgorithmSpec, message: Uint8Array, type: MessageType, signature: Uint8Array): boolean {
   const digest = messageDigest(alg, message, type);
   const { curve } = CURVES[spec];
+  const point = spkiPoint(spec, spki);
   try {
-    return curve.verify(signature, digest, curve.getPublicKey(secret, false), { prehash: false, format: 'der', lowS: false });
+    return curve.verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
   } catch {
     return false;
   }
@@ -254,20 +256,25 @@ export function eccVerify(spec: EccSpec, secret: Uint8Array, alg: SigningAlgorit
 
 // --- key agreement ---
 
-/** ECDH (SEC 1 §3.3.1): the x-coordinate of d·Q, where Q comes from a DER SPKI on the same curve. */
-export function ecdh(spec: EccSpec, secret: Uint8Array, peerSpki: Uint8Array): Uint8Array {
-  const { curve, crv, coord } = CURVES[spec];
+/** The uncompressed point (0x04 || x || y) of a DER SPKI public key on the spec's curve. */
+function spkiPoint(spec: EccSpec, spki: Uint8Array): Uint8Array {
+  const { crv } = CURVES[spec];
   let jwk: { crv?: string; x?: string; y?: string };
   try {
-    jwk = createPublicKey({ key: Buffer.from(peerSpki), format: 'der', type: 'spki' }).export({ format: 'jwk' }) as typeof jwk;
+    jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' }) as typeof jwk;
   } catch {
     throw new ValidationException('PublicKey must be a DER-encoded X.509 SubjectPublicKeyInfo');
   }
   if (jwk.crv !== crv || !jwk.x || !jwk.y) {
     throw new ValidationException(`PublicKey must be on curve ${crv} to match the key spec ${spec}`);
   }
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
-  const shared = curve.getSharedSecret(secret, point, true);
+  return new Uint8Array(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]));
+}
+
+/** ECDH (SEC 1 §3.3.1): the x-coordinate of d·Q, where Q comes from a DER SPKI on the same curve. */
+export function ecdh(spec: EccSpec, secret: Uint8Array, peerSpki: Uint8Array): Uint8Array {
+  const { curve, coord } = CURVES[spec];
+  const shared = curve.getSharedSecret(secret, spkiPoint(spec, peerSpki), true);
   return shared.slice(1, 1 + coord);
 }
 

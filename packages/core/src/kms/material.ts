@@ -60,3 +60,9 @@ export function currentMaterial(sealer: Sealer, key: KeyRecord): { version: KeyV
   if (!version) throw new KMSInvalidStateException(`${key.arn} is pending import.`);
   return { version, material: unsealVersion(sealer, key, version) };
 }
+
+/** The SPKI public key of an RSA or ECC key (stored at creation): Encrypt and Verify need nothing else. */
+export function publicKeyOf(key: KeyRecord): Uint8Array {
+  if (!key.publicKey) throw new Error(`internal: ${key.arn} has no public key`);
+  return key.publicKey;
+}

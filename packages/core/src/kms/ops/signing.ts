@@ -8,7 +8,7 @@ import { eccSign, eccVerify, rsaSign, rsaVerify, type EccSpec } from '../asymmet
 import type { KeyRecord } from '../key-record.js';
 import { keyFamily, signingAlgorithms } from '../key-specs.js';
 import { algorithmLists } from '../metadata.js';
-import { currentMaterial } from '../material.js';
+import { currentMaterial, publicKeyOf } from '../material.js';
 import { keyIdTarget, keyOf, type Operation, type OpContext } from '../operation.js';
 import type {
   GetPublicKeyRequest, GetPublicKeyResponse, MessageType, SignRequest, SignResponse, SigningAlgorithmSpec, VerifyRequest, VerifyResponse,
@@ -65,14 +65,18 @@ export const verifyOp: Operation<VerifyRequest, VerifyResponse> = {
     requireBytes(req.Signature, 'Signature', 1, 6144);
   },
   targets: keyIdTarget,
-  act: (ctx, req) => withSigningKey(ctx, req, (key, material, type) => {
+  act(ctx, req) {
+    // Verification needs only the public key: the private key stays sealed.
+    const key = keyOf(ctx);
+    checkSigningKey(key, req.SigningAlgorithm);
+    const type = req.MessageType ?? 'RAW';
     const ok = keyFamily(key.keySpec) === 'rsa'
-      ? rsaVerify(material, req.SigningAlgorithm, req.Message, type, req.Signature)
-      : eccVerify(key.keySpec as EccSpec, material, req.SigningAlgorithm, req.Message, type, req.Signature);
+      ? rsaVerify(publicKeyOf(key), req.SigningAlgorithm, req.Message, type, req.Signature)
+      : eccVerify(key.keySpec as EccSpec, publicKeyOf(key), req.SigningAlgorithm, req.Message, type, req.Signature);
     // AWS answers an invalid signature with an error, not SignatureValid=false.
     if (!ok) throw new KMSInvalidSignatureException('The signature verification failed.');
     return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: req.SigningAlgorithm };
-  }),
+  },
 };
 
 export const getPublicKeyOp: Operation<GetPublicKeyRequest, GetPublicKeyResponse> = {

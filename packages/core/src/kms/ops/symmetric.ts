@@ -11,7 +11,7 @@ import { oaepHash, oaepMaxPlaintext, rsaOaepDecrypt, rsaOaepEncrypt } from '../a
 import { openBlob, parseBlobHeader, sealBlob } from '../ciphertext-blob.js';
 import { keyArn } from '../identifiers.js';
 import type { KeyRecord } from '../key-record.js';
-import { currentMaterial, unsealVersion } from '../material.js';
+import { currentMaterial, publicKeyOf, unsealVersion } from '../material.js';
 import { keyIdTarget, keyOf, type KeyTarget, type OpContext, type Operation, type ResolveEnv } from '../operation.js';
 import type {
   DecryptRequest, DecryptResponse, EncryptionAlgorithmSpec, EncryptionContext, EncryptRequest, EncryptResponse,
@@ -43,20 +43,21 @@ function algorithmFor(key: KeyRecord, alg: EncryptionAlgorithmSpec | undefined):
 export function encryptUnder(ctx: OpContext, key: KeyRecord, plaintext: Uint8Array, ec: EncryptionContext | undefined, alg?: EncryptionAlgorithmSpec): { blob: Uint8Array; alg: EncryptionAlgorithmSpec; versionId?: string } {
   requireUsage(key, 'ENCRYPT_DECRYPT', 'Encrypt');
   const algorithm = algorithmFor(key, alg);
-  const { version, material } = currentMaterial(ctx.sealer, key);
-  try {
-    if (algorithm === 'SYMMETRIC_DEFAULT') {
+  if (algorithm === 'SYMMETRIC_DEFAULT') {
+    const { version, material } = currentMaterial(ctx.sealer, key);
+    try {
       const blob = sealBlob({ accountId: key.accountId, keyId: key.keyId, versionId: version.id }, material, plaintext, ec, ctx.random);
       return { blob, alg: algorithm, versionId: version.id };
+    } finally {
+      material.fill(0);
     }
-    if (ec && Object.keys(ec).length > 0) throw new ValidationException('EncryptionContext is not supported with asymmetric KMS keys');
-    const hash = oaepHash(algorithm);
-    const max = oaepMaxPlaintext(Number(key.keySpec.slice(4)), hash);
-    if (plaintext.length > max) throw new ValidationException(`Plaintext must be at most ${max} bytes for ${key.keySpec} with ${algorithm}`);
-    return { blob: rsaOaepEncrypt(material, hash, plaintext), alg: algorithm };
-  } finally {
-    material.fill(0);
   }
+  if (ec && Object.keys(ec).length > 0) throw new ValidationException('EncryptionContext is not supported with asymmetric KMS keys');
+  const hash = oaepHash(algorithm);
+  const max = oaepMaxPlaintext(Number(key.keySpec.slice(4)), hash);
+  if (plaintext.length > max) throw new ValidationException(`Plaintext must be at most ${max} bytes for ${key.keySpec} with ${algorithm}`);
+  // RSA: the public key encrypts; the private key stays sealed.
+  return { blob: rsaOaepEncrypt(publicKeyOf(key), hash, plaintext), alg: algorithm };
 }
 
 /** Decrypts with a key; symmetric blobs must name this key (IncorrectKeyException otherwise). */
