@@ -4,6 +4,9 @@ import { parsePolicyDocument, MAX_KEY_POLICY_BYTES } from '../../../packages/cor
 import { evaluateCondition, ipInCidr } from '../../../packages/core/src/policy/condition-operators.js';
 import { wildcardMatch, arnMatch } from '../../../packages/core/src/policy/wildcard.js';
 import { defaultKeyPolicy } from '../../../packages/core/src/policy/default-key-policy.js';
+import { evaluateAccess } from '../../../packages/core/src/policy/evaluate.js';
+import { parsePrincipal } from '../../../packages/core/src/policy/principal.js';
+import { buildConditionContext } from '../../../packages/core/src/policy/request-context.js';
 
 const ok = (st: unknown) => JSON.stringify({ Version: '2012-10-17', Statement: st });
 const base = { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
@@ -115,5 +118,25 @@ describe('condition operators', () => {
     assert.ok(evaluateCondition(c('ForAnyValue:StringLike', 'kms:EncryptionContextKeys', ['x*']), keys(['a', 'xy'])));
     assert.ok(evaluateCondition(c('ForAnyValue:StringNotEquals', 'kms:EncryptionContextKeys', ['a']), keys(['a', 'b'])));
     assert.ok(!evaluateCondition(c('ForAllValues:StringNotEquals', 'kms:EncryptionContextKeys', ['a']), keys(['a', 'b'])));
+  });
+});
+
+describe('policy variables', () => {
+  const user = parsePrincipal('arn:aws:iam::111122223333:user/alice');
+  const key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const allowed = (statement: Record<string, unknown>, encryptionContext: Record<string, string> = {}) => evaluateAccess({
+    principal: user, action: 'kms:Decrypt', resource: key, resourceAccountId: '111122223333',
+    keyPolicy: parsePolicyDocument(ok([{ Effect: 'Allow', Principal: { AWS: user.arn }, Action: 'kms:Decrypt', Resource: '*', ...statement }]), { kind: 'key' }),
+    context: buildConditionContext({ principal: user, now: new Date(0), encryptionContext }),
+  }).allowed;
+  it('${*} and ${?} stand for the literal characters, also where wildcards apply (StringLike, Resource)', () => {
+    const literalStar = { Condition: { StringLike: { 'kms:EncryptionContext:scope': 'all${*}' } } };
+    assert.equal(allowed(literalStar, { scope: 'all*' }), true);
+    assert.equal(allowed(literalStar, { scope: 'all-tenants' }), false);
+    assert.equal(allowed({ Condition: { StringEquals: { 'kms:EncryptionContext:scope': 'all${*}' } } }, { scope: 'all*' }), true);
+    assert.equal(allowed({ Condition: { StringLike: { 'kms:EncryptionContext:scope': '${?}*' } } }, { scope: '?x' }), true);
+    assert.equal(allowed({ Condition: { StringLike: { 'kms:EncryptionContext:scope': '${?}*' } } }, { scope: 'xx' }), false);
+    assert.equal(allowed({ Resource: 'arn:aws:kms:us-east-1:111122223333:key/${*}' }), false);
+    assert.equal(allowed({ Resource: 'arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*' }), true);
   });
 });

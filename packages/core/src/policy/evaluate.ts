@@ -25,7 +25,7 @@ import type { PolicyDocument, PolicyStatement, PrincipalSpec } from './policy-do
 import { statementLabel } from './policy-document.js';
 import type { Principal } from './principal.js';
 import { rootArn } from './principal.js';
-import { arnMatch, wildcardMatch } from './wildcard.js';
+import { arnMatch, literalGlobChar, wildcardMatch } from './wildcard.js';
 import type { GrantRecord } from './grant.js';
 import { grantAllows } from './grant.js';
 import { hasPolicyVariable, substituteVariables } from './policy-variables.js';
@@ -111,19 +111,25 @@ function resourcePatternMatches(p: string, resource: string): boolean {
   return p === '*' || arnMatch(p, resource) || wildcardMatch(p, resource);
 }
 
-/** Patterns with policy variables substituted (a pattern whose variable is missing is dropped). */
-function withVariables(s: PolicyStatement, patterns: readonly string[], ctx: ConditionContext | undefined): readonly string[] {
+/**
+ * Patterns with policy variables substituted (a pattern whose variable is missing is dropped).
+ * `glob`: the patterns are wildcard patterns, so `${*}` / `${?}` become literal stand-ins.
+ */
+function withVariables(s: PolicyStatement, patterns: readonly string[], ctx: ConditionContext | undefined, glob: boolean): readonly string[] {
   if (!s.variables || !ctx) return patterns;
   return patterns.flatMap((p) => {
-    const v = hasPolicyVariable(p) ? substituteVariables(p, ctx) : p;
+    const v = hasPolicyVariable(p) ? substituteVariables(p, ctx, glob ? literalGlobChar : undefined) : p;
     return v === undefined ? [] : [v];
   });
 }
 
+/** Condition operators whose values are wildcard patterns. */
+const GLOB_OPERATORS: ReadonlySet<string> = new Set(['StringLike', 'StringNotLike', 'ArnEquals', 'ArnNotEquals', 'ArnLike', 'ArnNotLike']);
+
 /** True when the statement's Resource/NotResource covers `resource` (variables resolved from `ctx`). */
 export function resourceMatches(s: PolicyStatement, resource: string, ctx?: ConditionContext): boolean {
-  if (s.resource) return withVariables(s, s.resource, ctx).some((p) => resourcePatternMatches(p, resource));
-  if (s.notResource) return !withVariables(s, s.notResource, ctx).some((p) => resourcePatternMatches(p, resource));
+  if (s.resource) return withVariables(s, s.resource, ctx, true).some((p) => resourcePatternMatches(p, resource));
+  if (s.notResource) return !withVariables(s, s.notResource, ctx, true).some((p) => resourcePatternMatches(p, resource));
   return true;
 }
 
@@ -158,7 +164,7 @@ export function principalMatches(s: PolicyStatement, p: Principal): 'principal' 
 /** True when every condition clause of the statement holds. */
 export function conditionsHold(s: PolicyStatement, ctx: ConditionContext): boolean {
   if (!s.variables) return s.conditions.every((c) => evaluateCondition(c, ctx));
-  return s.conditions.every((c) => evaluateCondition({ ...c, values: withVariables(s, c.values, ctx) }, ctx));
+  return s.conditions.every((c) => evaluateCondition({ ...c, values: withVariables(s, c.values, ctx, GLOB_OPERATORS.has(c.base)) }, ctx));
 }
 
 function q(s: string): string {

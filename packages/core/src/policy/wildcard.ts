@@ -4,6 +4,18 @@
  * characters (including none) and `?` matches exactly one character. Everything else is literal.
  */
 
+/**
+ * Stand-ins for a literal `*` / `?` inside a glob pattern (what the policy variables `${*}` and
+ * `${?}` produce): they match only that character. Private-use code points, never in policies.
+ */
+const LITERAL: Readonly<Record<string, string>> = { '*': '\uE000', '?': '\uE001' };
+const UNLITERAL: Readonly<Record<string, string>> = { '\uE000': '*', '\uE001': '?' };
+
+/** The glob stand-in for a literal `*` or `?` (see wildcardMatch). */
+export function literalGlobChar(c: string): string {
+  return LITERAL[c] ?? c;
+}
+
 /** True when `value` matches the glob `pattern` (`*` and `?`), optionally ignoring case. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
   const p = ignoreCase ? pattern.toLowerCase() : pattern;
@@ -15,7 +27,7 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   let mark = 0;
   while (vi < v.length) {
     const pc = p[pi];
-    if (pc === '?' || (pc !== undefined && pc !== '*' && pc === v[vi])) {
+    if (pc === '?' || (pc !== undefined && pc !== '*' && (UNLITERAL[pc] ?? pc) === v[vi])) {
       pi++;
       vi++;
     } else if (pc === '*') {
