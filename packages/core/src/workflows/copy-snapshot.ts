@@ -15,8 +15,7 @@
  *
  * Every KMS call carries kms:ViaService `ec2.<region>.amazonaws.com` (via-service.ts).
  */
-import { createWriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { open, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MessageHeader } from '../format/header.js';
@@ -30,6 +29,7 @@ import { rewrapHeader } from '../stream/rewrap.js';
 import type { CopyMode, ImageMeta, SnapshotMeta } from './artifact-types.js';
 import { findMissing, MissingPermissionsException, type MissingPermission, type RequiredPermission } from './preflight.js';
 import { ProgressMeter } from './progress-meter.js';
+import { SyncBehind } from './sync-behind.js';
 import { ReEncryptKeyring } from './reencrypt-keyring.js';
 import { snapshotNotSharedMessage, imageNotSharedMessage } from './share.js';
 import { validateTags } from './tags.js';
@@ -219,6 +219,14 @@ export async function prepareSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan):
       } else {
         plaintext = [ctx.store.openMessage(source), createDecryptStream({ keyring: unwrap, context })];
       }
+      // The body is written through a FileHandle so that SyncBehind can start its write-back early.
+      let body: FileHandle;
+      try {
+        body = await open(staged.bodyPath, 'wx', 0o600);
+      } catch (e) {
+        plaintext[0].destroy();
+        throw e;
+      }
       await pipeline(
         [
           ...plaintext,
@@ -229,7 +237,8 @@ export async function prepareSnapshotCopy(ctx: WorkflowContext, plan: CopyPlan):
             frameLength: header.frameLength,
             random: ctx.random,
           }),
-          createWriteStream(staged.bodyPath, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }),
+          new SyncBehind(body),
+          body.createWriteStream({ highWaterMark: 1 << 20 }),
         ],
         input.signal ? { signal: input.signal } : {},
       );

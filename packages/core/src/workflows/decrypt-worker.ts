@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   let parts: Uint8Array[] = [];
   let size = 0;
   const flush = (cb: () => void) => {
-    const chunk = new Uint8Array(size);
+    // Not zero-filled (every byte is overwritten) and not pooled: the chunk owns its whole
+    // ArrayBuffer, which is transferred, not copied, to the main thread.
+    const chunk = Buffer.allocUnsafeSlow(size);
     let at = 0;
     for (const p of parts) {
       chunk.set(p, at);
