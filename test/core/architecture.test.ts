@@ -46,7 +46,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   crypto: [],
   format: ['crypto', 'keyrings:type'],
   stream: ['crypto', 'format', 'keyrings:type'],
-  keystore: [],
+  keystore: ['crypto'],
   policy: [],
   audit: ['keystore'],
   iam: ['keystore', 'policy'],

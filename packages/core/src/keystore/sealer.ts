@@ -4,7 +4,8 @@
  * the Kms. Layout of a sealed value: IV (12 bytes) || ciphertext || tag (16 bytes).
  * The AAD binds each sealed value to its purpose (e.g. the key ARN and version id).
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
+import { gcmOpenSecret } from '../crypto/gcm-open-secret.js';
 import type { Random } from '../defaults.js';
 import { KeystoreException } from '../errors.js';
 
@@ -40,23 +41,10 @@ export function createSealer(rootKey: Uint8Array, random: Random): Sealer {
     },
     open(sealed, aad) {
       if (sealed.length < IV_LENGTH + TAG_LENGTH) throw new KeystoreException('Sealed value is truncated');
-      const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_LENGTH));
-      d.setAAD(Buffer.from(aad, 'utf8'));
-      d.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
-      // Key material: the caller gets the only copy (it zeroes it after use); node's output buffers are wiped.
-      const a = d.update(sealed.subarray(IV_LENGTH, sealed.length - TAG_LENGTH));
-      try {
-        const b = d.final();
-        const out = new Uint8Array(a.length + b.length);
-        out.set(a);
-        out.set(b, a.length);
-        b.fill(0);
-        return out;
-      } catch {
-        throw new KeystoreException('Sealed value does not open under this root key (wrong root key or corrupted keystore)');
-      } finally {
-        a.fill(0);
-      }
+      // Key material: the caller gets the only copy (it zeroes it after use).
+      const out = gcmOpenSecret(key, sealed.subarray(0, IV_LENGTH), Buffer.from(aad, 'utf8'), sealed.subarray(IV_LENGTH, sealed.length - TAG_LENGTH), sealed.subarray(sealed.length - TAG_LENGTH));
+      if (out === undefined) throw new KeystoreException('Sealed value does not open under this root key (wrong root key or corrupted keystore)');
+      return out;
     },
   };
 }

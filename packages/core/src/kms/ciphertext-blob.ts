@@ -11,7 +11,8 @@
  * A fresh random nonce per blob gives a fresh key and IV, so no GCM IV-reuse bound applies to the
  * version key.
  */
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, hkdfSync } from 'node:crypto';
+import { gcmOpenSecret } from '../crypto/gcm-open-secret.js';
 import type { Random } from '../defaults.js';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
 import { isKeyId } from './identifiers.js';
@@ -111,23 +112,12 @@ export function openBlob(blob: Uint8Array, headerLength: number, material: Uint8
   const nonce = blob.subarray(headerLength, headerLength + NONCE_BYTES);
   const tag = blob.subarray(blob.length - TAG_BYTES);
   const { key, iv } = deriveKeyIv(material, nonce, head);
-  const d = createDecipheriv('aes-256-gcm', key, iv);
-  d.setAAD(Buffer.concat([head, canonicalContext(ctx)]));
-  d.setAuthTag(tag);
-  // One copy of the plaintext leaves here: node's output buffers (pooled memory) are wiped, and
-  // so is the unauthenticated output when the tag does not verify.
-  const body = d.update(blob.subarray(headerLength + NONCE_BYTES, blob.length - TAG_BYTES));
   try {
-    const last = d.final();
-    const pt = new Uint8Array(body.length + last.length);
-    pt.set(body);
-    pt.set(last, body.length);
-    last.fill(0);
+    // One copy of the plaintext leaves here (gcmOpenSecret wipes node's buffers).
+    const pt = gcmOpenSecret(key, iv, Buffer.concat([head, canonicalContext(ctx)]), blob.subarray(headerLength + NONCE_BYTES, blob.length - TAG_BYTES), tag);
+    if (pt === undefined) throw new InvalidCiphertextException('The ciphertext could not be decrypted: it was altered, or the encryption context does not match.');
     return pt;
-  } catch {
-    throw new InvalidCiphertextException('The ciphertext could not be decrypted: it was altered, or the encryption context does not match.');
   } finally {
-    body.fill(0);
     key.fill(0);
   }
 }
