@@ -16,7 +16,7 @@ import type { DecryptOptions, EncryptOptions } from './options.js';
 /** Encrypts `plaintext` into one Envelope message. */
 export async function encrypt(plaintext: Uint8Array, opts: EncryptOptions): Promise<Uint8Array> {
   abytes(plaintext, undefined, 'plaintext');
-  const session = await startEncryption(opts, resolveNodeBackend(opts?.backend), opts?.random ?? systemRandom);
+  const session = await startEncryption(opts, await resolveNodeBackend(opts?.backend), opts?.random ?? systemRandom);
   const out = new Uint8Array(ciphertextLength(plaintext.length, session.headerBytes.length, session.sealer.frameLength));
   out.set(session.headerBytes, 0);
   const pieces: Uint8Array[] = [];
@@ -33,7 +33,7 @@ export async function encrypt(plaintext: Uint8Array, opts: EncryptOptions): Prom
 /** Decrypts one Envelope message; returns the plaintext and the authenticated header. */
 export async function decrypt(ciphertext: Uint8Array, opts: DecryptOptions): Promise<{ plaintext: Uint8Array; header: MessageHeader }> {
   abytes(ciphertext, undefined, 'ciphertext');
-  const decoder = new MessageDecoder(opts, resolveNodeBackend(opts?.backend), (h) => opts.onHeader?.(h));
+  const decoder = new MessageDecoder(opts, await resolveNodeBackend(opts?.backend), (h) => opts.onHeader?.(h));
   const pieces: Uint8Array[] = [];
   await decoder.write(ciphertext, pieces);
   decoder.end(pieces);

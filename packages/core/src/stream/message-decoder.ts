@@ -23,7 +23,8 @@ export class MessageDecoder {
 
   constructor(
     private readonly opts: DecryptOptions,
-    private readonly backend: AeadBackend,
+    /** A promise while a lazily loaded backend is still loading (node-backend.ts). */
+    private readonly backend: AeadBackend | Promise<AeadBackend>,
     private readonly onHeader: (header: MessageHeader) => void,
   ) {
     assertOptions(opts, 'decrypt');
@@ -47,7 +48,10 @@ export class MessageDecoder {
       return undefined;
     }
     const header = parseHeader(this.pending.takeBytes(this.headerLength), this.limits)!;
-    return openMessage(header, this.opts.keyring, this.opts.context, this.backend).then((opener) => {
+    const opening = this.backend instanceof Promise
+      ? this.backend.then((b) => openMessage(header, this.opts.keyring, this.opts.context, b))
+      : openMessage(header, this.opts.keyring, this.opts.context, this.backend);
+    return opening.then((opener) => {
       this.header = header;
       this.onHeader(header);
       this.opener = opener;

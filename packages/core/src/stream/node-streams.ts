@@ -21,7 +21,7 @@ class EncryptTransform extends Transform {
   constructor(opts: EncryptOptions) {
     super();
     const backend = resolveNodeBackend(opts?.backend);
-    this.ready = startEncryption(opts, backend, opts?.random ?? systemRandom).then((session) => {
+    this.ready = Promise.resolve(backend).then((b) => startEncryption(opts, b, opts?.random ?? systemRandom)).then((session) => {
       this.push(session.headerBytes);
       this.sealer = session.sealer;
     });

@@ -65,7 +65,7 @@ export async function decryptRange(source: RandomAccessSource, start: number, en
   const header = await readHeader(source, opts);
   const F = header.frameLength;
   const layout = bodyLayout(source.size - header.headerLength, F);
-  const backend = resolveNodeBackend(opts.backend);
+  const backend = await resolveNodeBackend(opts.backend);
   const { dataKey, keys } = await unwrapHeader(header, opts.keyring, opts.context, backend);
   const key = backend.importKey(keys.contentKey);
   dataKey.fill(0);

@@ -34,7 +34,7 @@ export async function rewrapHeader(
   assertKeyring(opts.decryptKeyring);
   assertKeyring(opts.encryptKeyring);
   const max = opts.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
-  const backend = resolveNodeBackend(opts.backend);
+  const backend = await resolveNodeBackend(opts.backend);
   const header = await readHeader(source, { maxEncryptedDataKeys: max });
   const { dataKey, keys } = await unwrapHeader(header, opts.decryptKeyring, opts.context, backend);
   try {

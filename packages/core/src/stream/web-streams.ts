@@ -1,10 +1,9 @@
 /**
  * Web Streams (`TransformStream`) variants for browsers and VS Code for the web (docs/FORMAT.md §5,
- * §6). Imports nothing Node-specific at the top: the default backend is @noble/ciphers; 'node' is
- * loaded lazily; randomness comes from Web Crypto unless `random` is injected.
+ * §6). Imports nothing Node-specific at the top: the default backend is @noble/ciphers; both backends
+ * are loaded on first use; randomness comes from Web Crypto unless `random` is injected.
  */
 import type { AeadBackend } from '../crypto/aead.js';
-import { nobleAead } from '../crypto/noble-aead.js';
 import { webRandom } from '../crypto/web-random.js';
 import { ValidationException } from '../errors.js';
 import { startEncryption } from './encrypt-session.js';
@@ -13,7 +12,7 @@ import { MessageDecoder } from './message-decoder.js';
 import type { BackendChoice, DecryptOptions, EncryptOptions } from './options.js';
 
 async function resolveWebBackend(choice: BackendChoice | undefined): Promise<AeadBackend> {
-  if (choice === undefined || choice === 'noble') return nobleAead;
+  if (choice === undefined || choice === 'noble') return (await import('../crypto/noble-aead.js')).nobleAead;
   if (choice === 'node') {
     // A computed specifier keeps bundlers from pulling node:crypto into a browser bundle.
     const nodeBackend: string = '../crypto/node-aead.js';
