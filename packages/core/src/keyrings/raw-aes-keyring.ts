@@ -1,9 +1,10 @@
 /**
  * Raw AES-256-GCM keyring (docs/FORMAT.md §8; modelled on the AWS Encryption SDK raw AES keyring):
  * wraps the data key under a caller-held 32-byte wrapping key with a fresh 12-byte IV, binding the
- * suite, the key's namespace and name, and the encryption context as AAD. Portable (@noble/ciphers).
+ * suite, the key's namespace and name, and the encryption context as AAD. Portable: AES-GCM through
+ * Web Crypto (`globalThis.crypto.subtle`: browsers, VS Code for the web, Node), so a Node process
+ * that wraps with it never loads the pure-JS cipher (docs/PERFORMANCE.md, "Peak memory").
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import type { Random } from '../defaults.js';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
 import { webRandom } from '../crypto/web-random.js';
@@ -23,6 +24,9 @@ const WRAPPED_LENGTH = GCM_NONCE_LENGTH + DATA_KEY_LENGTH + 16;
  */
 const RESERVED_NAMESPACES: readonly string[] = ['aws-kms', 'envelope-kms'];
 
+/** Web Crypto's parameter type (views over a plain ArrayBuffer); our bytes always are. */
+const view = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
+
 export interface RawAesKeyringOptions {
   /** Stored as the EDK's keyId. */
   keyName: string;
@@ -37,7 +41,8 @@ export interface RawAesKeyringOptions {
 export class RawAesKeyring implements Keyring {
   readonly keyName: string;
   readonly keyNamespace: string;
-  readonly #wrappingKey: Uint8Array;
+  /** The wrapping key as a non-extractable Web Crypto key; the raw bytes are wiped once imported. */
+  readonly #wrappingKey: Promise<CryptoKey>;
   readonly #random: Random;
 
   constructor(opts: RawAesKeyringOptions) {
@@ -57,7 +62,10 @@ export class RawAesKeyring implements Keyring {
     abytes(opts.wrappingKey, 32, 'wrappingKey');
     this.keyName = opts.keyName;
     this.keyNamespace = opts.keyNamespace;
-    this.#wrappingKey = new Uint8Array(opts.wrappingKey);
+    const raw = new Uint8Array(opts.wrappingKey);
+    this.#wrappingKey = globalThis.crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
+      .finally(() => raw.fill(0));
+    this.#wrappingKey.catch(() => undefined); // surfaced by the first onEncrypt/onDecrypt that awaits it
     this.#random = opts.random ?? webRandom;
   }
 
@@ -66,7 +74,8 @@ export class RawAesKeyring implements Keyring {
     abytes(dataKey, DATA_KEY_LENGTH, 'dataKey');
     const iv = this.#random(GCM_NONCE_LENGTH);
     abytes(iv, GCM_NONCE_LENGTH, 'iv');
-    const sealed = gcm(this.#wrappingKey, iv, this.aad(request.suiteId, request.context)).encrypt(dataKey);
+    const params = { name: 'AES-GCM', iv: view(iv), additionalData: view(this.aad(request.suiteId, request.context)), tagLength: 128 };
+    const sealed = new Uint8Array(await globalThis.crypto.subtle.encrypt(params, await this.#wrappingKey, view(dataKey)));
     const ciphertext = new Uint8Array(WRAPPED_LENGTH);
     ciphertext.set(iv, 0);
     ciphertext.set(sealed, GCM_NONCE_LENGTH);
@@ -89,7 +98,8 @@ export class RawAesKeyring implements Keyring {
       aad ??= this.aad(request.suiteId, request.context);
       try {
         const iv = edk.ciphertext.subarray(0, GCM_NONCE_LENGTH);
-        return gcm(this.#wrappingKey, iv, aad).decrypt(edk.ciphertext.subarray(GCM_NONCE_LENGTH));
+        const params = { name: 'AES-GCM', iv: view(iv), additionalData: view(aad), tagLength: 128 };
+        return new Uint8Array(await globalThis.crypto.subtle.decrypt(params, await this.#wrappingKey, view(edk.ciphertext.subarray(GCM_NONCE_LENGTH))));
       } catch {
         // Try the next EDK of ours, if any.
       }
