@@ -101,6 +101,26 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
+  it("'@envelope/core/streams' loads no KMS, keystore, policy engine, pure-JS cipher or native msgpack addon up front", () => {
+    // Static imports only: a dynamic import() (the 'noble' backend) loads when it is asked for.
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
+        const spec = m[2]!;
+        if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
+        else packages.add(spec);
+      }
+    };
+    visit(join(coreSrc, 'streams.ts'));
+    const folders = new Set([...seen].map(folderOf));
+    for (const heavy of ['kms', 'keystore', 'policy', 'audit', 'iam', 'workflows']) assert.ok(!folders.has(heavy), `streams.ts reaches ${heavy}/`);
+    assert.deepEqual([...packages].filter((p) => !p.startsWith('node:')).sort(), ['msgpackr/pack']);
+  });
+
   it('the extension reaches the core through extension/src/core-adapter.ts only', () => {
     const bad: string[] = [];
     for (const file of sources(join(root, 'extension/src'))) {
