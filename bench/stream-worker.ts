@@ -6,14 +6,14 @@
  * that stays stable when other jobs compete for the cores). Variants: envelope-{encrypt,decrypt},
  * raw-{encrypt,decrypt} (a plain node:crypto chunked AES-256-GCM loop, the baseline),
  * esdk-{encrypt,decrypt} (@aws-crypto/client-node, raw AES keyring, unsigned committing suite),
- * copy (read + write only: the I/O wall).
+ * copy (read + write only: the I/O wall), idle (the streams loaded, nothing streamed: the start-up floor).
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RawAesKeyring } from '../packages/core/src/keyrings/raw-aes-keyring.js';
-import { createDecryptStream, createEncryptStream } from '../packages/core/src/stream/node-streams.js';
+// The lean entry a service that brings its own keyring imports ('@envelope/core/streams').
+import { createDecryptStream, createEncryptStream, RawAesKeyring } from '../packages/core/src/streams.js';
 
 const [variant, input, output, frameArg] = process.argv.slice(2) as [string, string, string, string?];
 const frameLength = frameArg ? Number(frameArg) : 65536;
@@ -94,6 +94,11 @@ async function transformFor(v: string): Promise<Transform | undefined> {
   }
 }
 
+if (variant === 'idle') {
+  await transformFor('envelope-encrypt');
+  console.log(JSON.stringify({ ms: 0, cpuMs: 0, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
 const t = await transformFor(variant);
 const cpu0 = process.cpuUsage();
 const start = performance.now();

@@ -23,15 +23,24 @@ const sizes = (process.env['BENCH_SIZES'] ?? '1024').split(',').map(Number);
 const runs = Number(process.env['BENCH_RUNS'] ?? 3);
 const frames = (process.env['BENCH_FRAMES'] ?? '65536,262144,1048576').split(',').map(Number);
 const REPO = resolve(import.meta.dirname, '..');
-/** The worker, bundled so that no TypeScript loader inflates its memory (bare imports resolve from node_modules). */
-const WORKER = join(REPO, 'node_modules', '.cache', 'envelope-bench', 'stream-worker.mjs');
+/**
+ * The worker, bundled so that no TypeScript loader inflates its memory (bare imports resolve from
+ * node_modules). `splitting` keeps dynamic imports lazy, as they are when @envelope/core is loaded
+ * unbundled: without it esbuild hoists the lazily loaded portable backend's imports to the top.
+ */
+const WORKER_DIR = join(REPO, 'node_modules', '.cache', 'envelope-bench');
+const WORKER = join(WORKER_DIR, 'stream-worker.js');
+await rm(WORKER_DIR, { recursive: true, force: true });
 await build({
-  entryPoints: [join(REPO, 'bench', 'stream-worker.ts')], outfile: WORKER, bundle: true, platform: 'node', format: 'esm',
-  target: 'node20', packages: 'external', logLevel: 'warning',
+  entryPoints: [join(REPO, 'bench', 'stream-worker.ts')], outdir: WORKER_DIR, bundle: true, splitting: true, platform: 'node',
+  format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
 });
 
 interface Sample { ms: number; cpuMs: number; maxRssMiB: number }
 interface Row { name: string; mbps: number; ms: number; cpuMs: number; rss: number; size: number }
+
+/** MiB → MB (10^6 bytes), the unit of the issue's target. */
+const mb = (mib: number): string => (mib * MiB / 1e6).toFixed(0);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -155,11 +164,14 @@ try {
       await rm(join(dir, 'copy'), { force: true });
       const ms = median(copy.map((x) => x.ms));
       all.push({ name: 'copy (read + write, no crypto)', ms, cpuMs: median(copy.map((x) => x.cpuMs)), mbps: size / 1e6 / (ms / 1000), rss: Math.max(...copy.map((x) => x.maxRssMiB)), size });
+      const idle = worker('idle', input, join(dir, 'unused'));
+      const bare = JSON.parse(execFileSync(process.execPath, ['-e', 'console.log(process.resourceUsage().maxRSS / 1024)'], { encoding: 'utf8' })) as number;
+      console.log(`  start-up floor: bare node ${bare.toFixed(0)} MiB; the streams loaded, nothing streamed ${idle.maxRssMiB.toFixed(0)} MiB`);
     } else {
       all.push(...await pairs(dir, input, size, [{ label: 'Envelope, 64 KiB frames', enc: 'envelope-encrypt', dec: 'envelope-decrypt', frame: 65536 }], 1));
     }
     await rm(input, { force: true });
-    for (const r of all.filter((x) => x.size === size)) console.log(`  ${r.name.padEnd(48)} ${r.mbps.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(7)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${r.rss.toFixed(0)} MiB`);
+    for (const r of all.filter((x) => x.size === size)) console.log(`  ${r.name.padEnd(48)} ${r.mbps.toFixed(0).padStart(6)} MB/s  ${(r.ms / 1000).toFixed(2).padStart(7)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${r.rss.toFixed(0)} MiB (${mb(r.rss)} MB)`);
   }
 
   const get = (name: string, size: number) => all.find((r) => r.name === name && r.size === size);
@@ -173,8 +185,11 @@ try {
     const esdk64 = get(`AWS ESDK, 64 KiB frames ${op}`, r.size);
     const ratio = (base: Row | undefined) =>
       base && r.name.startsWith('Envelope') ? `${(base.ms / r.ms).toFixed(2)}× / ${(base.cpuMs / r.cpuMs).toFixed(2)}×` : '';
-    console.log(`| ${r.name} | ${r.size / MiB} MiB | ${r.mbps.toFixed(0)} | ${(r.ms / 1000).toFixed(2)} s | ${(r.cpuMs / 1000).toFixed(2)} s | ${r.rss.toFixed(0)} MiB | ${ratio(raw)} | ${ratio(esdk4)} | ${ratio(esdk64)} |`);
+    console.log(`| ${r.name} | ${r.size / MiB} MiB | ${r.mbps.toFixed(0)} | ${(r.ms / 1000).toFixed(2)} s | ${(r.cpuMs / 1000).toFixed(2)} s | ${r.rss.toFixed(0)} MiB (${mb(r.rss)} MB) | ${ratio(raw)} | ${ratio(esdk4)} | ${ratio(esdk64)} |`);
   }
+  const envelope = all.filter((r) => r.name.startsWith('Envelope'));
+  const worst = Math.max(...envelope.map((r) => r.rss));
+  console.log(`\nPeak RSS of every Envelope run, ${sizes.join(' and ')} MiB: at most ${worst.toFixed(1)} MiB = ${mb(worst)} MB (target: under 100 MB, independent of size).`);
   await memorySweep();
 } finally {
   await rm(dir, { recursive: true, force: true });
