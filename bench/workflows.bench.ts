@@ -20,6 +20,7 @@ import { ArtifactStore } from '../packages/core/src/workflows/artifact-store.js'
 import { createSnapshot } from '../packages/core/src/workflows/create-snapshot.js';
 import { copySnapshot } from '../packages/core/src/workflows/copy-snapshot.js';
 import type { WorkflowContext } from '../packages/core/src/workflows/workflow-context.js';
+import { decryptWorkerEntry } from '../packages/core/src/workflows/worker-bundle.js';
 
 export interface WorkflowFigures {
   readonly mib: number;
@@ -118,6 +119,7 @@ function report(f: WorkflowFigures): string {
     `  plain encryption      ${f.plainEncryptSeconds.toFixed(2)} s  (${(f.mib / f.plainEncryptSeconds).toFixed(0)} MiB/s), ${f.plainCpuSeconds.toFixed(2)} s CPU`,
     `  full re-key copy      ${f.rekeySeconds.toFixed(2)} s  (${(f.mib / f.rekeySeconds).toFixed(0)} MiB/s), ${f.rekeyCpuSeconds.toFixed(2)} s CPU = ${f.rekeySpeedRatio.toFixed(2)}x plain (target >= 0.8x)`,
     `  --rewrap copy         ${f.rewrapMs.toFixed(1)} ms (target < 50 ms)`,
+    `  decrypt worker        ${decryptWorkerEntry().pathname.includes('/dist/') ? 'the esbuild bundle (dist/decrypt-worker)' : 'TypeScript through tsx (no fresh bundle)'}`,
     `  load average          ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`,
   ].join('\n');
 }

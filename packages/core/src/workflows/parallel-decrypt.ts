@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { KmsError } from '../errors.js';
 import type { SnapshotMeta } from './artifact-types.js';
 import type { DecryptWorkerData, DecryptWorkerMessage } from './decrypt-worker.js';
+import { decryptWorkerEntry } from './worker-bundle.js';
 
 /** Snapshots at least this large are decrypted in a worker (below, the thread start-up dominates). */
 export const PARALLEL_DECRYPT_MIN_BYTES = 64 << 20;
@@ -17,7 +18,7 @@ export const PARALLEL_DECRYPT_MIN_BYTES = 64 << 20;
 /** The plaintext of `meta` (stored under `root`) as a stream, decrypted in a worker thread. */
 export function decryptInWorker(root: string, meta: SnapshotMeta, dataKey: Uint8Array, context: Record<string, string>): Readable {
   const workerData: DecryptWorkerData = { root, meta, dataKey, context };
-  const worker = new Worker(new URL('./decrypt-worker-entry.mjs', import.meta.url), { workerData });
+  const worker = new Worker(decryptWorkerEntry(), { workerData });
   let pendingAcks = 0;
   let finished = false;
   const out = new Readable({
