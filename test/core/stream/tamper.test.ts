@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { createDecryptStream, decrypt, encrypt, nodeAead, readHeader, RawAesKeyring, type Keyring } from '@envelope/core';
+import { createDecryptStream, decrypt, encrypt, nodeAead, readHeader, RawAesKeyring, rewrapHeader, type Keyring } from '@envelope/core';
 import { equalBytes } from '../../../packages/core/src/crypto/constant-time.js';
 import { computeHeaderTag, deriveMessageKeys } from '../../../packages/core/src/crypto/message-keys.js';
 import { appendHeaderTag, encodeUnsignedHeader } from '../../../packages/core/src/format/header.js';
@@ -188,6 +188,34 @@ describe('stream: limits through the decrypt stream', () => {
     assert.equal(err.name, 'LimitExceededException');
     assert.match(err.message, /maxHeaderSize/);
     assert.equal(headerSeen, false);
+  });
+
+  it('the writer refuses a header over maxHeaderSize (default: the readers\' 64 KiB), so it never writes what a default reader rejects', async () => {
+    // A keyring whose EDKs are large but each within the format's field limits: 10 of ~7 KB make a ~70 KB header.
+    const big: Keyring = {
+      async onEncrypt(req) {
+        const dataKey = req.dataKey ?? new Uint8Array(32).fill(7);
+        const encryptedDataKeys = Array.from({ length: 10 }, (_, i) => ({ providerId: 'big', keyId: `k${i}`.padEnd(2000, 'x'), providerInfo: 'i'.repeat(1000), ciphertext: new Uint8Array(4000).fill(i) }));
+        return { dataKey, encryptedDataKeys };
+      },
+      async onDecrypt() {
+        return new Uint8Array(32).fill(7);
+      },
+    };
+    const err = await rejection(() => encrypt(new Uint8Array(10), { keyring: big }));
+    assert.equal(err.name, 'LimitExceededException');
+    assert.match(err.message, /maxHeaderSize/);
+    // Raised on both sides, the same message is written and read back.
+    const ct = await encrypt(new Uint8Array(10), { keyring: big, maxHeaderSize: 128 * 1024 });
+    assert.ok((await readHeader(ct, { maxHeaderSize: 128 * 1024 })).headerLength > 65536);
+    assert.equal((await rejection(() => decrypt(ct, { keyring: big }))).name, 'LimitExceededException');
+    assert.equal((await decrypt(ct, { keyring: big, maxHeaderSize: 128 * 1024 })).plaintext.length, 10);
+    // rewrapHeader applies the same bound to the header it writes.
+    const small = await encrypt(new Uint8Array(10), { keyring });
+    const rewrapErr = await rejection(() => rewrapHeader(small, { decryptKeyring: keyring, encryptKeyring: big }));
+    assert.equal(rewrapErr.name, 'LimitExceededException');
+    assert.match(rewrapErr.message, /maxHeaderSize/);
+    assert.ok((await rewrapHeader(small, { decryptKeyring: keyring, encryptKeyring: big, maxHeaderSize: 128 * 1024 })).header.length > 65536);
   });
 
   it('rejects an empty input and a non-Envelope input', async () => {

@@ -3,7 +3,7 @@
  * wrappings, derive the message keys, build and authenticate the header, and hand back a
  * FrameSealer for the body. Shared by the buffer, Node-stream and Web-stream APIs.
  */
-import { KMSInternalException } from '../errors.js';
+import { KMSInternalException, LimitExceededException } from '../errors.js';
 import type { Random } from '../defaults.js';
 import type { AeadBackend } from '../crypto/aead.js';
 import { equalBytes } from '../crypto/constant-time.js';
@@ -54,6 +54,11 @@ export async function startEncryption(opts: EncryptOptions, backend: AeadBackend
       suiteId, messageId, contextPairs, encryptedDataKeys: result.encryptedDataKeys, frameLength, commitment: keys.commitment,
     });
     const headerBytes = appendHeaderTag(unsigned, computeHeaderTag(backend, keys.headerKey, unsigned));
+    if (headerBytes.length > limits.maxHeaderSize) {
+      throw new LimitExceededException(
+        `the message header would be ${headerBytes.length} bytes; the limit is ${limits.maxHeaderSize} bytes (maxHeaderSize), which readers apply by default`,
+      );
+    }
     const header = parseHeader(headerBytes, { ...limits, maxHeaderSize: Number.MAX_SAFE_INTEGER });
     if (!header) throw new KMSInternalException('internal error: the encoded header did not parse');
     const sealer = new FrameSealer(backend, backend.importKey(keys.contentKey), messageId, frameLength);

@@ -22,6 +22,11 @@ export interface EncryptOptions {
   maxEncryptedDataKeys?: number;
   /** Refuse a context larger than this many UTF-8 bytes (default 8192). */
   maxContextSize?: number;
+  /**
+   * Refuse to write a header larger than this many bytes (default 65536, the readers' default), so
+   * a message is never written that a default reader would reject.
+   */
+  maxHeaderSize?: number;
   /** CSPRNG for the message id (default: the system CSPRNG). */
   random?: Random;
   /** Test vectors only: a fixed 32-byte message id. Never reuse one with the same data key. */

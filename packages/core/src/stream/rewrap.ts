@@ -4,12 +4,12 @@
  * header with the same message id, context, frame length and commitment. Frame nonces and AAD
  * depend only on the message id and content key, so the old body stays valid after the new header.
  */
-import { KMSInternalException } from '../errors.js';
+import { KMSInternalException, LimitExceededException } from '../errors.js';
 import { equalBytes } from '../crypto/constant-time.js';
 import { computeHeaderTag, wipeMessageKeys } from '../crypto/message-keys.js';
 import { canonicalContext } from '../format/context.js';
 import { appendHeaderTag, encodeUnsignedHeader, validateEncryptedDataKeys } from '../format/header.js';
-import { DEFAULT_MAX_ENCRYPTED_DATA_KEYS } from '../format/suite.js';
+import { DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_HEADER_SIZE } from '../format/suite.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { unwrapHeader } from './decrypt-session.js';
 import { resolveNodeBackend } from './node-backend.js';
@@ -22,6 +22,8 @@ export interface RewrapOptions {
   /** When given, the message's context must equal it exactly. */
   context?: Record<string, string>;
   maxEncryptedDataKeys?: number;
+  /** The largest header read or written (default 65536, as for encrypt and decrypt). */
+  maxHeaderSize?: number;
   backend?: BackendChoice;
 }
 
@@ -35,7 +37,8 @@ export async function rewrapHeader(
   assertKeyring(opts.encryptKeyring);
   const max = opts.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
   const backend = await resolveNodeBackend(opts.backend);
-  const header = await readHeader(source, { maxEncryptedDataKeys: max });
+  const maxHeaderSize = opts.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+  const header = await readHeader(source, { maxEncryptedDataKeys: max, maxHeaderSize });
   const { dataKey, keys } = await unwrapHeader(header, opts.decryptKeyring, opts.context, backend);
   try {
     const result = await opts.encryptKeyring.onEncrypt({ suiteId: header.suiteId, context: header.context, dataKey: new Uint8Array(dataKey) });
@@ -52,7 +55,11 @@ export async function rewrapHeader(
       frameLength: header.frameLength,
       commitment: header.commitment,
     });
-    return { header: appendHeaderTag(unsigned, computeHeaderTag(backend, keys.headerKey, unsigned)), bodyOffset: header.headerLength };
+    const rewrapped = appendHeaderTag(unsigned, computeHeaderTag(backend, keys.headerKey, unsigned));
+    if (rewrapped.length > maxHeaderSize) {
+      throw new LimitExceededException(`the new header would be ${rewrapped.length} bytes; the limit is ${maxHeaderSize} bytes (maxHeaderSize)`);
+    }
+    return { header: rewrapped, bodyOffset: header.headerLength };
   } finally {
     dataKey.fill(0);
     wipeMessageKeys(keys);
