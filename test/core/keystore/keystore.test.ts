@@ -188,6 +188,34 @@ describe('keystore', function () {
     assert.ok(lastSeen > 0, 'writes happened between kills');
   });
 
+  it('first use with a passphrase: processes racing to create the store all end up on one salt', async function () {
+    this.timeout(60_000);
+    const home = join(env.home, 'race');
+    const go = join(env.home, 'go');
+    const run = () => new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(fixtures, 'first-use.ts'), home, go], {
+        cwd: root, env: { ...process.env, ENVELOPE_PASSPHRASE: 'correct horse', ENVELOPE_ROOT_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`first-use worker exited ${code}: ${err.slice(-400)}`))));
+    });
+    const runs = [run(), run(), run(), run()];
+    await new Promise((r) => setTimeout(r, 1500)); // let every child load and wait at the barrier
+    writeFileSync(go, '');
+    const ids = await Promise.all(runs);
+    const kms = new Kms({ store: Keystore.open({ home, passphrase: 'correct horse', env: {} }) });
+    const listed = (await kms.ListKeys({ Limit: 1000 })).Keys.map((k) => k.KeyId).sort();
+    assert.deepEqual(listed, [...ids].sort());
+    for (const id of ids) {
+      const { CiphertextBlob } = await kms.Encrypt({ KeyId: id, Plaintext: new Uint8Array([1, 2, 3]) });
+      assert.deepEqual([...(await kms.Decrypt({ CiphertextBlob })).Plaintext], [1, 2, 3]);
+    }
+  });
+
   it('concurrency: two processes creating keys and rotating at the same time lose no update', async function () {
     this.timeout(40_000);
     const kms = new Kms({ store: Keystore.open({ home: env.home, rootKey: HEX_KEY }) });

@@ -121,16 +121,34 @@ export class Keystore {
       raw = readFileSync(path);
       decoded = decodeImage(raw, path);
     }
-    const image = decoded?.image;
     const source = chooseRootKeySource(opts.home, opts);
+    let derived: { salt: Uint8Array; key: Uint8Array } | undefined;
+    if (source.kind === 'passphrase' && !decoded) {
+      // First use with a passphrase: fix the salt on disk before anything is sealed under a root
+      // key derived from it. An empty store (generation 0) is created only if no file exists; a
+      // process that loses that race adopts the winner's salt instead of its own.
+      const kdf = { salt: random(16), ...DEFAULT_SCRYPT };
+      derived = { salt: kdf.salt, key: deriveFromPassphrase(source.passphrase, kdf) };
+      const first = createSealer(derived.key, random);
+      const empty = encodeImage(kdf, first.seal(new Uint8Array(0), CHECK_AAD), 0, Buffer.from(packr.pack({})));
+      try {
+        writeFileAtomicSync(path, empty, 0o600, opts.durable ?? true, false);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new KeystoreException(`Cannot write the keystore ${path}: ${(e as Error).message}`);
+      }
+      stat = statSync(path, { bigint: true });
+      raw = readFileSync(path);
+      decoded = decodeImage(raw, path);
+    }
+    const image = decoded?.image;
     let rootKey: Uint8Array;
-    let kdf = image?.kdf;
+    const kdf = image?.kdf;
     if (source.kind === 'passphrase') {
-      if (image && !image.kdf) {
+      if (!kdf) {
         throw new KeystoreException(`The keystore at ${path} was created with a root key, not a passphrase; set ENVELOPE_ROOT_KEY or restore root.key`);
       }
-      kdf ??= { salt: random(16), ...DEFAULT_SCRYPT };
-      rootKey = deriveFromPassphrase(source.passphrase, kdf as ScryptParams);
+      // The key derived above serves when this process created the store (no second scrypt).
+      rootKey = derived && Buffer.from(derived.salt).equals(Buffer.from(kdf.salt)) ? derived.key : deriveFromPassphrase(source.passphrase, kdf as ScryptParams);
     } else {
       if (image?.kdf) {
         throw new KeystoreException(`The keystore at ${path} is protected by a passphrase; set ENVELOPE_PASSPHRASE`);
