@@ -54,6 +54,19 @@ describe('keyrings: raw AES and multi', () => {
     assert.deepEqual((await decrypt(ct, { keyring: kr })).plaintext, new Uint8Array(3));
   });
 
+  it('raw AES wraps through Web Crypto; without crypto.subtle (an insecure browser page) it says so when made', () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!;
+    Object.defineProperty(globalThis, 'crypto', { value: {}, configurable: true });
+    try {
+      assert.throws(
+        () => new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32) }),
+        (e: Error) => e.name === 'ValidationException' && /crypto\.subtle/.test(e.message),
+      );
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', saved);
+    }
+  });
+
   it('multi-keyring: every member wraps the same data key; any one decrypts', async () => {
     const a = rawKeyring('a', 'wa');
     const b = rawKeyring('b', 'wb');

@@ -62,8 +62,10 @@ export class RawAesKeyring implements Keyring {
     abytes(opts.wrappingKey, 32, 'wrappingKey');
     this.keyName = opts.keyName;
     this.keyNamespace = opts.keyNamespace;
+    const subtle = globalThis.crypto?.subtle;
+    if (!subtle) throw new ValidationException('RawAesKeyring needs Web Crypto (crypto.subtle): Node 20+, or a browser page served over HTTPS');
     const raw = new Uint8Array(opts.wrappingKey);
-    this.#wrappingKey = globalThis.crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
+    this.#wrappingKey = subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
       .finally(() => raw.fill(0));
     this.#wrappingKey.catch(() => undefined); // surfaced by the first onEncrypt/onDecrypt that awaits it
     this.#random = opts.random ?? webRandom;
