@@ -126,8 +126,7 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
     });
   });
   await page.goto(payloadUrl(cs, folder, suite));
-  const timeout = new Promise<number>((r) => setTimeout(() => r(-1), HOST_SUITE_TIMEOUT_MS));
-  const code = await Promise.race([exited, timeout]);
+  const code = await withTimeout(exited, HOST_SUITE_TIMEOUT_MS, () => -1);
   await new Promise((r) => setTimeout(r, 500));
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(join(artifacts, 'host-console.log'), allConsole.join('\n'));
@@ -150,6 +149,28 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
   await page.close();
 }
 
+/**
+ * `work`, or what `onTimeout` returns (or throws) once `ms` have passed. The timer is cleared either
+ * way: a pending one would keep the runner alive for minutes after its summary.
+ */
+async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (e) {
+        reject(e as Error);
+      }
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** (ii) Playwright UI tests, in order, in one window on `folder`. */
 async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readonly UiTest[], folder: string, home: string, scanRoots: string[]): Promise<void> {
   const page = await browser.newPage();
@@ -158,10 +179,9 @@ async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readon
   await waitForWorkbench(page);
   for (const t of tests) {
     try {
-      await Promise.race([
-        t.run({ page, workspace: folder, home, scanRoots }),
-        new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${UI_TEST_TIMEOUT_MS} ms`)), UI_TEST_TIMEOUT_MS)),
-      ]);
+      await withTimeout(t.run({ page, workspace: folder, home, scanRoots }), UI_TEST_TIMEOUT_MS, () => {
+        throw new Error(`timed out after ${UI_TEST_TIMEOUT_MS} ms`);
+      });
       record(t.name);
     } catch (e) {
       record(t.name, e);
