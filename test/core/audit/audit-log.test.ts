@@ -291,6 +291,34 @@ describe('audit log across processes', function () {
   });
 });
 
+describe('audit log: first use by processes at once', function () {
+  this.timeout(60_000);
+  it('processes that create the signing key at the same moment all sign with the one on disk', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const base = mkdtempSync(join(tmpdir(), 'envelope-audit-first-'));
+    const dir = join(base, 'audit');
+    const go = join(base, 'go');
+    try {
+      const worker = new URL('./append-worker.ts', import.meta.url).pathname;
+      const run = (who: string) => new Promise<void>((resolve, reject) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', worker, dir, who, '8', go], { stdio: 'inherit' });
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${who} exited ${code}`))));
+      });
+      const runs = [run('a'), run('b'), run('c'), run('d')];
+      await new Promise((r) => setTimeout(r, 1500)); // every worker loaded and waiting
+      writeFileSync(go, '');
+      await Promise.all(runs);
+      const r = AuditLog.open({ dir }).verify('111122223333');
+      assert.deepEqual(r.issues, []);
+      assert.equal(r.events, 32);
+      assert.ok(r.digests >= 4, `digests: ${r.digests}`);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('audit verify: every position of every kind of tampering (pure)', () => {
   it('classifies edits, deletions, insertions and moves anywhere but after the last digest boundary', async () => {
     const { encodeRecord, hashLine, GENESIS_HASH } = await import('../../../packages/core/src/audit/audit-chain.js');

@@ -217,22 +217,39 @@ export class AuditLog {
     if (!signer) {
       const sealer = opts.sealer;
       const keyPath = join(opts.dir, sealer ? SEALED_SIGNING_KEY_FILE : SIGNING_KEY_FILE);
-      let secret: Uint8Array;
-      if (existsSync(keyPath)) {
+      const readKey = (): Uint8Array => {
         const raw = readFileSync(keyPath);
         try {
-          secret = sealer ? sealer.open(new Uint8Array(raw), SIGNING_KEY_AAD) : fromHex(raw.toString('utf8').trim());
+          return sealer ? sealer.open(new Uint8Array(raw), SIGNING_KEY_AAD) : fromHex(raw.toString('utf8').trim());
         } catch (e) {
           throw new KeystoreException(`Cannot read the audit digest signing key ${keyPath}: ${(e as Error).message}`);
         }
+      };
+      let secret: Uint8Array;
+      if (existsSync(keyPath)) {
+        secret = readKey();
       } else {
+        // Created only if absent (hard link, never a replace): of processes racing to create it,
+        // one wins and the others adopt its key, so every digest is signed by the key on disk.
         secret = (opts.random ?? systemRandom)(32);
         const bytes = sealer ? sealer.seal(secret, SIGNING_KEY_AAD) : new TextEncoder().encode(toHex(secret) + '\n');
-        writeFileAtomicSync(keyPath, bytes, 0o600);
+        try {
+          writeFileAtomicSync(keyPath, bytes, 0o600, true, false);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          secret.fill(0);
+          secret = readKey();
+        }
       }
       signer = ed25519Signer(secret);
       const pubPath = join(opts.dir, PUBLIC_KEY_FILE);
-      if (sealer && !existsSync(pubPath)) writeFileAtomicSync(pubPath, new TextEncoder().encode(toHex(signer.publicKey) + '\n'), 0o644);
+      if (sealer && !existsSync(pubPath)) {
+        try {
+          writeFileAtomicSync(pubPath, new TextEncoder().encode(toHex(signer.publicKey) + '\n'), 0o644, true, false);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // a racer wrote the same key's public half
+        }
+      }
       secret.fill(0);
     }
     return new AuditLog(opts, signer);
