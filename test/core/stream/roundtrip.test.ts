@@ -230,9 +230,15 @@ describe('stream: producers that reuse their buffers', () => {
       stream.end();
       return out;
     };
-    const ct = await writeReusing(createEncryptStream(fixedOpts('node')), pt, 1000);
-    assert.deepEqual(new Uint8Array(ct), expected);
-    const back = await writeReusing(createDecryptStream({ keyring }), expected, 1000);
-    assert.deepEqual(new Uint8Array(back), pt);
+    // Sizes below, across and above a frame: what stays queued goes through the reused stash
+    // buffers (byte-queue.ts), alone or gathered with bytes stashed before.
+    for (const backend of ['node', 'noble'] as const) {
+      for (const size of [1000, F - 1, F + 17, F + 16 + 1, 3 * F + 5]) {
+        const ct = await writeReusing(createEncryptStream(fixedOpts(backend)), pt, size);
+        assert.deepEqual(new Uint8Array(ct), expected, `encrypt, ${backend}, ${size}-byte writes`);
+        const back = await writeReusing(createDecryptStream({ keyring, backend }), expected, size);
+        assert.deepEqual(new Uint8Array(back), pt, `decrypt, ${backend}, ${size}-byte writes`);
+      }
+    }
   });
 });

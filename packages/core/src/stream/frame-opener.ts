@@ -10,7 +10,7 @@ import { GCM_TAG_LENGTH, MAX_FRAMES } from '../format/suite.js';
 import { ByteQueue } from './byte-queue.js';
 
 export class FrameOpener {
-  private readonly queue = new ByteQueue();
+  private readonly queue: ByteQueue;
   private readonly frames: FrameCounter;
   private readonly fullFrame: number;
   private state: 'open' | 'done' | 'failed' = 'open';
@@ -23,6 +23,8 @@ export class FrameOpener {
   ) {
     this.frames = new FrameCounter(messageId);
     this.fullFrame = frameLength + GCM_TAG_LENGTH;
+    // After a write at most one full frame stays queued (a full frame waits for one more byte).
+    this.queue = new ByteQueue(this.fullFrame);
   }
 
   /** Adds ciphertext; appends the plaintext of every verified full frame to `out`. */
@@ -46,6 +48,7 @@ export class FrameOpener {
     this.open(m - GCM_TAG_LENGTH, true, out);
     this.state = 'done';
     this.key.destroy();
+    this.queue.wipe();
   }
 
   private open(length: number, final: boolean, out: Uint8Array[]): void {
@@ -54,7 +57,7 @@ export class FrameOpener {
       this.fail();
       throw new InvalidCiphertextException(`message has more than ${MAX_FRAMES} frames`);
     }
-    const ciphertext = this.queue.take(length);
+    const ciphertext = [this.queue.takeContiguous(length)];
     const tag = this.queue.takeBytes(GCM_TAG_LENGTH);
     f.prepare(final);
     const plaintext = this.backend.open(this.key, f.nonce, f.aad, ciphertext, tag);
@@ -76,5 +79,6 @@ export class FrameOpener {
   private fail(): void {
     this.state = 'failed';
     this.key.destroy();
+    this.queue.wipe();
   }
 }

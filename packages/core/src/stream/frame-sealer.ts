@@ -11,7 +11,8 @@ import { MAX_FRAMES } from '../format/suite.js';
 import { ByteQueue } from './byte-queue.js';
 
 export class FrameSealer {
-  private readonly queue = new ByteQueue();
+  /** After a write less than one frame of plaintext stays queued. */
+  private readonly queue: ByteQueue;
   private readonly frames: FrameCounter;
   private done = false;
 
@@ -22,6 +23,7 @@ export class FrameSealer {
     readonly frameLength: number,
   ) {
     this.frames = new FrameCounter(messageId);
+    this.queue = new ByteQueue(frameLength);
   }
 
   /** Adds plaintext; appends the ciphertext of every completed frame to `out`. */
@@ -29,7 +31,7 @@ export class FrameSealer {
     if (this.done) throw new ValidationException('write after the end of the encrypted message');
     abytes(chunk, undefined, 'chunk');
     this.queue.push(chunk);
-    while (this.queue.length >= this.frameLength) this.seal(this.queue.take(this.frameLength), false, out);
+    while (this.queue.length >= this.frameLength) this.seal([this.queue.takeContiguous(this.frameLength)], false, out);
     this.queue.detach();
   }
 
@@ -39,6 +41,7 @@ export class FrameSealer {
     this.seal(this.queue.take(this.queue.length), true, out);
     this.done = true;
     this.key.destroy();
+    this.queue.wipe(); // the stash held plaintext
   }
 
   private seal(plaintext: Uint8Array[], final: boolean, out: Uint8Array[]): void {
