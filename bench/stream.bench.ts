@@ -7,6 +7,7 @@
  * Then an in-memory sweep of frame lengths (throughput without the disk).
  * BENCH_FRAMES (default "65536,262144,1048576") is the frame-length sweep. Temp files live in a
  * fresh directory under BENCH_TMP (default the OS tmp dir) and are deleted.
+ * BENCH_WARM_GIB (default 0) first touches that much memory (see below).
  * Run: `npm run bench -- stream` or `BENCH_SIZES=1024,4096 npm run bench -- stream`.
  */
 import { execFileSync } from 'node:child_process';
@@ -142,6 +143,19 @@ async function memorySweep(): Promise<void> {
     }
     console.log(`| ${f / 1024} KiB | ${median(enc).toFixed(0)} | ${median(dec).toFixed(0)} |`);
   }
+}
+
+/**
+ * BENCH_WARM_GIB=N: first touch N GiB of memory in a throwaway process. On this VM, page-cache
+ * pages the guest has not touched recently cost ~2.5 s of system time per GiB on first use (the
+ * host backs them lazily), which lands on whichever run writes into them: mostly the decrypt
+ * that follows an encrypt (docs/PERFORMANCE.md, "Streaming encryption").
+ */
+const warmGiB = Number(process.env['BENCH_WARM_GIB'] ?? 0);
+if (warmGiB > 0) {
+  const t = performance.now();
+  execFileSync(process.execPath, ['-e', `const keep = []; for (let i = 0; i < ${Math.ceil(warmGiB)}; i++) keep.push(Buffer.allocUnsafeSlow(2 ** 30).fill(1));`]);
+  console.log(`# warmed ${Math.ceil(warmGiB)} GiB of memory in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 const dir = await mkdtemp(join(process.env['BENCH_TMP'] ?? tmpdir(), 'envelope-bench-'));
