@@ -166,6 +166,11 @@ describe('access control through the Kms door', function () {
     await rejects(kms.Decrypt({ CiphertextBlob, GrantTokens: Array(11).fill(g1.GrantToken) }, WORKER), 'ValidationException', /less than or equal to 10/);
     await rejects(kms.Decrypt({ CiphertextBlob, GrantTokens: ['not-a-token'] }, WORKER), 'InvalidGrantTokenException');
     await rejects(kms.CreateGrant({ KeyId, GranteePrincipal: WORKER.principal, Operations: ['Sign'] }, ROOT), 'ValidationException', /not valid for a SYMMETRIC_DEFAULT/);
+    // DryRun answers as the call would: the key-dependent checks run first, and nothing is created
+    await rejects(kms.CreateGrant({ KeyId, GranteePrincipal: WORKER.principal, Operations: ['Sign'], DryRun: true }, ROOT), 'ValidationException', /not valid for a SYMMETRIC_DEFAULT/);
+    const grantsBefore = (await kms.ListGrants({ KeyId }, ROOT)).Grants.length;
+    await rejects(kms.CreateGrant({ KeyId, GranteePrincipal: WORKER.principal, Operations: ['Decrypt'], DryRun: true }, ROOT), 'DryRunOperationException');
+    assert.equal((await kms.ListGrants({ KeyId }, ROOT)).Grants.length, grantsBefore);
     await rejects(kms.CreateGrant({ KeyId, GranteePrincipal: 'nobody', Operations: ['Decrypt'] }, ROOT), 'ValidationException', /GranteePrincipal/);
     // retire: only the retiring principal / grantee with RetireGrant / the key's account
     await rejects(kms.RetireGrant({ GrantToken: g1.GrantToken }, WORKER), 'AccessDeniedException');

@@ -131,14 +131,15 @@ export class Kms {
           keys[target.role] = key;
           if (alias) aliases[target.role] = alias;
         }
-        // AWS DryRun: every check above passed; report it instead of acting (nothing is committed).
-        if ((req as { DryRun?: unknown }).DryRun === true) {
-          throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
-        }
         const ctx: OpContext = {
           caller, region, section: kms, store, keys, aliases, now: this.clock().getTime(),
           clock: this.clock, random: this.random, sealer: this.store.sealer, defaultRegion: this.region, prepared,
         };
+        op.check?.(ctx, req);
+        // AWS DryRun: every check above passed; report it instead of acting (nothing is committed).
+        if ((req as { DryRun?: unknown }).DryRun === true) {
+          throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+        }
         return op.act(ctx, req);
       };
       const res = op.mutates

@@ -62,6 +62,11 @@ export interface Operation<Req, Res> {
   targets?(req: Req, env: ResolveEnv): KeyTarget[];
   /** Extra condition values for the Authorizer. */
   conditions?(req: Req): Record<string, unknown>;
+  /**
+   * Checks that need the resolved keys or the state but change nothing; they run after
+   * authorization and before a DryRun is answered, so DryRun reports what the call would.
+   */
+  check?(ctx: OpContext, req: Req): void;
   act(ctx: OpContext, req: Req): Res | Promise<Res>;
 }
 

@@ -10,7 +10,7 @@ import { GRANT_OPERATIONS, mayRetireGrant, type GrantConstraints, type GrantOper
 import { principalArns } from '../../policy/evaluate.js';
 import { isServicePrincipal, tryParsePrincipal, rootArn } from '../../policy/principal.js';
 import { section } from '../../keystore/keystore.js';
-import { keyOf, type Operation } from '../operation.js';
+import { keyOf, type Operation, type OpContext } from '../operation.js';
 import { resolveKey } from '../resolve.js';
 import { KMS_SECTION, emptyKmsSection, type KeyRecord, type KmsSection } from '../key-record.js';
 import {
@@ -96,6 +96,16 @@ function grantsOfState(store: { sections: Record<string, unknown> }): GrantsSect
   return section(store as never, GRANTS_SECTION, emptyGrantsSection);
 }
 
+/** An existing grant on the key with the request's Name and the same grantee, operations and constraints. */
+function sameNamedGrant(ctx: OpContext, req: CreateGrantRequest): GrantRecord | undefined {
+  if (req.Name === undefined) return undefined;
+  const ops = [...new Set(req.Operations)];
+  const constraints = validateConstraints(req.Constraints);
+  return grantsForKey(ctx.store.sections, keyOf(ctx).arn).find((x) => x.Name === req.Name && x.GranteePrincipal === req.GranteePrincipal
+    && x.RetiringPrincipal === req.RetiringPrincipal && sameSet(x.Operations, ops)
+    && JSON.stringify(x.Constraints ?? null) === JSON.stringify(constraints ?? null));
+}
+
 export const createGrantOp: Operation<CreateGrantRequest, CreateGrantResponse> = {
   name: 'CreateGrant',
   mutates: true,
@@ -124,28 +134,28 @@ export const createGrantOp: Operation<CreateGrantRequest, CreateGrantResponse> =
       GrantIsForAWSResource: false,
     };
   },
-  act(ctx, req) {
+  check(ctx, req) {
     const key = keyOf(ctx);
-    const ops = [...new Set(req.Operations)];
     const allowed = allowedFor(key);
-    const bad = ops.filter((o) => !allowed.has(o));
+    const bad = [...new Set(req.Operations)].filter((o) => !allowed.has(o));
     if (bad.length > 0) throw new ValidationException(`Operations ${bad.join(', ')} are not valid for a ${key.keySpec} key with usage ${key.keyUsage}`);
-    const constraints = validateConstraints(req.Constraints);
-    if (constraints && key.keySpec !== 'SYMMETRIC_DEFAULT') {
+    if (validateConstraints(req.Constraints) && key.keySpec !== 'SYMMETRIC_DEFAULT') {
       throw new ValidationException('Encryption context grant constraints are supported only for operations of symmetric encryption KMS keys');
     }
-    const g = grantsOfState(ctx.store);
+    if (sameNamedGrant(ctx, req)) return; // idempotent: answered with the existing grant
     const onKey = grantsForKey(ctx.store.sections, key.arn);
-    if (req.Name !== undefined) {
-      const same = onKey.find((x) => x.Name === req.Name && x.GranteePrincipal === req.GranteePrincipal
-        && x.RetiringPrincipal === req.RetiringPrincipal && sameSet(x.Operations, ops)
-        && JSON.stringify(x.Constraints ?? null) === JSON.stringify(constraints ?? null));
-      if (same) return { GrantId: same.GrantId, GrantToken: encodeGrantToken(same.GrantId, ctx.random(16)) };
-    }
     if (onKey.length >= MAX_GRANTS_PER_KEY) throw new LimitExceededException(`A KMS key can have at most ${MAX_GRANTS_PER_KEY} grants`);
     if (onKey.filter((x) => x.GranteePrincipal === req.GranteePrincipal).length >= MAX_GRANTS_PER_PRINCIPAL_PER_KEY) {
       throw new LimitExceededException(`A principal can be the grantee of at most ${MAX_GRANTS_PER_PRINCIPAL_PER_KEY} grants on one KMS key`);
     }
+  },
+  act(ctx, req) {
+    const key = keyOf(ctx);
+    const ops = [...new Set(req.Operations)];
+    const constraints = validateConstraints(req.Constraints);
+    const g = grantsOfState(ctx.store);
+    const same = sameNamedGrant(ctx, req);
+    if (same) return { GrantId: same.GrantId, GrantToken: encodeGrantToken(same.GrantId, ctx.random(16)) };
     const GrantId = Buffer.from(ctx.random(32)).toString('hex');
     const rec: GrantRecord = {
       GrantId, KeyId: key.arn, CreationDate: new Date(ctx.now).toISOString(), GranteePrincipal: req.GranteePrincipal,
