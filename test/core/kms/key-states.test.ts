@@ -9,10 +9,16 @@ import { makeKms, tempHome, utf8 } from './helpers.js';
 import type { Kms } from '../../../packages/core/src/kms/kms.js';
 
 type State = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport';
-type Outcome = 'ok' | 'DisabledException' | 'KMSInvalidStateException';
+type Outcome = 'ok' | 'DisabledException' | 'KMSInvalidStateException' | 'UnsupportedOperationException';
 const STATES: State[] = ['Enabled', 'Disabled', 'PendingDeletion', 'PendingImport'];
 
 const CRYPTO: Outcome[] = ['ok', 'DisabledException', 'KMSInvalidStateException', 'KMSInvalidStateException'];
+/**
+ * Rotation changes: as CRYPTO, but a PendingImport key has imported material, which these never
+ * support in any state (AWS key-state table: "UnsupportedOperationException: <key ARN> origin is
+ * EXTERNAL which is not valid for this operation"), so that answer comes before the state's.
+ */
+const ROTATION: Outcome[] = ['ok', 'DisabledException', 'KMSInvalidStateException', 'UnsupportedOperationException'];
 const ANY: Outcome[] = ['ok', 'ok', 'ok', 'ok'];
 const MANAGE: Outcome[] = ['ok', 'ok', 'KMSInvalidStateException', 'ok'];
 const TOGGLE: Outcome[] = ['ok', 'ok', 'KMSInvalidStateException', 'KMSInvalidStateException'];
@@ -30,9 +36,9 @@ const TABLE: Record<string, [Outcome[], (kms: Kms, f: Fixture) => Promise<unknow
   DeriveSharedSecret: [CRYPTO, (k, f) => k.DeriveSharedSecret({ KeyId: f.keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: peer })],
   DescribeKey: [ANY, (k, f) => k.DescribeKey({ KeyId: f.keyId })],
   DisableKey: [TOGGLE, (k, f) => k.DisableKey({ KeyId: f.keyId })],
-  DisableKeyRotation: [CRYPTO, (k, f) => k.DisableKeyRotation({ KeyId: f.keyId })],
+  DisableKeyRotation: [ROTATION, (k, f) => k.DisableKeyRotation({ KeyId: f.keyId })],
   EnableKey: [TOGGLE, (k, f) => k.EnableKey({ KeyId: f.keyId })],
-  EnableKeyRotation: [CRYPTO, (k, f) => k.EnableKeyRotation({ KeyId: f.keyId })],
+  EnableKeyRotation: [ROTATION, (k, f) => k.EnableKeyRotation({ KeyId: f.keyId })],
   Encrypt: [CRYPTO, (k, f) => k.Encrypt({ KeyId: f.keyId, Plaintext: utf8('x') })],
   GenerateDataKey: [CRYPTO, (k, f) => k.GenerateDataKey({ KeyId: f.keyId, KeySpec: 'AES_256' })],
   GenerateDataKeyPair: [CRYPTO, (k, f) => k.GenerateDataKeyPair({ KeyId: f.keyId, KeyPairSpec: 'ECC_NIST_P256' })],
@@ -48,7 +54,7 @@ const TABLE: Record<string, [Outcome[], (kms: Kms, f: Fixture) => Promise<unknow
   ListResourceTags: [ANY, (k, f) => k.ListResourceTags({ KeyId: f.keyId })],
   ReEncrypt: [CRYPTO, (k, f) => k.ReEncrypt({ CiphertextBlob: f.blob, SourceKeyId: f.keyId, DestinationKeyId: f.keyId })],
   ReplicateKey: [MANAGE, (k, f) => k.ReplicateKey({ KeyId: f.keyId, ReplicaRegion: 'us-west-2' })],
-  RotateKeyOnDemand: [CRYPTO, (k, f) => k.RotateKeyOnDemand({ KeyId: f.keyId })],
+  RotateKeyOnDemand: [ROTATION, (k, f) => k.RotateKeyOnDemand({ KeyId: f.keyId })],
   ScheduleKeyDeletion: [MANAGE, (k, f) => k.ScheduleKeyDeletion({ KeyId: f.keyId, PendingWindowInDays: 7 })],
   Sign: [CRYPTO, (k, f) => k.Sign({ KeyId: f.keyId, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' })],
   TagResource: [MANAGE, (k, f) => k.TagResource({ KeyId: f.keyId, Tags: [{ TagKey: 't', TagValue: 'v' }] })],

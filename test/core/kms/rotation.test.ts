@@ -92,8 +92,11 @@ describe('kms: key versions and rotation', () => {
       await rejectsWith(kms.RotateKeyOnDemand({ KeyId: id }), 'UnsupportedOperationException');
       await rejectsWith(kms.GetKeyRotationStatus({ KeyId: id }), 'UnsupportedOperationException');
     }
-    // An imported key pending import fails the state check first; once imported it is unsupported (see import tests).
-    await rejectsWith(kms.EnableKeyRotation({ KeyId: ext }), 'KMSInvalidStateException');
+    // Imported material is never rotated by KMS, in any key state: AWS answers UnsupportedOperationException
+    // ("origin is EXTERNAL which is not valid for this operation") before looking at the state.
+    await rejectsWith(kms.EnableKeyRotation({ KeyId: ext }), 'UnsupportedOperationException');
+    await kms.ScheduleKeyDeletion({ KeyId: ext });
+    await rejectsWith(kms.EnableKeyRotation({ KeyId: ext }), 'UnsupportedOperationException');
   });
 
   it('scheduled work is only done when due: reads do not rewrite the store', async () => {

@@ -117,6 +117,7 @@ export class Kms {
         for (const target of targets) {
           const { key, alias } = resolveKey(kms, target.ref, env, target.field);
           resources.push(key.arn);
+          op.supports?.(key);
           const stateError = keyStateError(op.name, key.state, key.arn);
           if (stateError) throw stateError;
           await this.authorize({

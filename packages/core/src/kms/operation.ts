@@ -63,6 +63,11 @@ export interface Operation<Req, Res> {
   /** Extra condition values for the Authorizer. */
   conditions?(req: Req): Record<string, unknown>;
   /**
+   * Throws UnsupportedOperationException when the operation can never apply to this kind of key
+   * (e.g. rotation of imported key material); checked before the key state, as AWS does.
+   */
+  supports?(key: KeyRecord): void;
+  /**
    * Checks that need the resolved keys or the state but change nothing; they run after
    * authorization and before a DryRun is answered, so DryRun reports what the call would.
    */

@@ -42,6 +42,7 @@ function requireRotatable(key: KeyRecord, op: string): void {
 
 export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<string, never>> = {
   name: 'EnableKeyRotation',
+  supports: (key) => requireRotatable(key, 'EnableKeyRotation'),
   mutates: true,
   validate(req) {
     optionalInt(req.RotationPeriodInDays, 'RotationPeriodInDays', MIN_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS);
@@ -49,7 +50,6 @@ export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<str
   targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
-    requireRotatable(key, 'EnableKeyRotation');
     const period = req.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
     const base = key.rotation.enabled ? currentVersion(key)!.createdAt : ctx.now;
     key.rotation = { ...key.rotation, enabled: true, periodDays: period, nextRotation: base + period * DAY_MS };
@@ -60,11 +60,11 @@ export const enableKeyRotationOp: Operation<EnableKeyRotationRequest, Record<str
 
 export const disableKeyRotationOp: Operation<KeyIdRequest, Record<string, never>> = {
   name: 'DisableKeyRotation',
+  supports: (key) => requireRotatable(key, 'DisableKeyRotation'),
   mutates: true,
   targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
-    requireRotatable(key, 'DisableKeyRotation');
     key.rotation = { enabled: false };
     syncReplicaRotation(ctx.section, key);
     return {};
@@ -73,11 +73,11 @@ export const disableKeyRotationOp: Operation<KeyIdRequest, Record<string, never>
 
 export const getKeyRotationStatusOp: Operation<KeyIdRequest, GetKeyRotationStatusResponse> = {
   name: 'GetKeyRotationStatus',
+  supports: (key) => requireRotationSupport(key, 'GetKeyRotationStatus'),
   mutates: false,
   targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
-    requireRotationSupport(key, 'GetKeyRotationStatus');
     const r = key.rotation;
     const res: GetKeyRotationStatusResponse = { KeyRotationEnabled: r.enabled, KeyId: key.arn };
     if (r.enabled && r.periodDays) res.RotationPeriodInDays = r.periodDays;
@@ -89,11 +89,11 @@ export const getKeyRotationStatusOp: Operation<KeyIdRequest, GetKeyRotationStatu
 
 export const rotateKeyOnDemandOp: Operation<KeyIdRequest, KeyIdResponse> = {
   name: 'RotateKeyOnDemand',
+  supports: (key) => requireRotatable(key, 'RotateKeyOnDemand'),
   mutates: true,
   targets: keyIdTarget,
   act(ctx) {
     const key = keyOf(ctx);
-    requireRotatable(key, 'RotateKeyOnDemand');
     const onDemand = key.versions.filter((v) => v.rotationType === 'ON_DEMAND').length;
     if (onDemand >= MAX_ON_DEMAND_ROTATIONS) {
       throw new LimitExceededException(`${key.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
@@ -106,11 +106,11 @@ export const rotateKeyOnDemandOp: Operation<KeyIdRequest, KeyIdResponse> = {
 
 export const listKeyRotationsOp: Operation<ListKeyRotationsRequest, ListKeyRotationsResponse> = {
   name: 'ListKeyRotations',
+  supports: (key) => requireRotationSupport(key, 'ListKeyRotations'),
   mutates: false,
   targets: keyIdTarget,
   act(ctx, req) {
     const key = keyOf(ctx);
-    requireRotationSupport(key, 'ListKeyRotations');
     const rotations: RotationsListEntry[] = key.versions.slice(1).map((v) => ({
       KeyId: key.arn, RotationDate: new Date(v.createdAt), RotationType: v.rotationType ?? 'AUTOMATIC', KeyMaterialId: v.id,
     }));
