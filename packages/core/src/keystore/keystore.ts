@@ -148,7 +148,9 @@ export class Keystore {
         throw new KeystoreException(`The keystore at ${path} was created with a root key, not a passphrase; set ENVELOPE_ROOT_KEY or restore root.key`);
       }
       // The key derived above serves when this process created the store (no second scrypt).
-      rootKey = derived && Buffer.from(derived.salt).equals(Buffer.from(kdf.salt)) ? derived.key : deriveFromPassphrase(source.passphrase, kdf as ScryptParams);
+      const ours = derived !== undefined && Buffer.from(derived.salt).equals(Buffer.from(kdf.salt));
+      if (derived && !ours) derived.key.fill(0); // another process's salt won
+      rootKey = ours ? derived!.key : deriveFromPassphrase(source.passphrase, kdf as ScryptParams);
     } else {
       if (image?.kdf) {
         throw new KeystoreException(`The keystore at ${path} is protected by a passphrase; set ENVELOPE_PASSPHRASE`);

@@ -42,7 +42,6 @@ export class ByteQueue {
     if (this.size <= this.stashCapacity) {
       // The queue becomes one view of a stash buffer holding all of it (earlier stashed bytes too).
       this.chunks = [this.gather(this.size)];
-      this.size = this.chunks[0]!.length;
       this.borrowed = 0;
       return;
     }
