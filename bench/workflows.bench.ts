@@ -11,16 +11,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
-import { Keystore } from '../packages/core/src/keystore/keystore.js';
-import { Kms } from '../packages/core/src/kms/kms.js';
-import { KmsKeyring } from '../packages/core/src/keyrings/kms-keyring.js';
-import { createEncryptStream } from '../packages/core/src/stream/node-streams.js';
-import { systemClock, systemRandom } from '../packages/core/src/defaults.js';
-import { ArtifactStore } from '../packages/core/src/workflows/artifact-store.js';
-import { createSnapshot } from '../packages/core/src/workflows/create-snapshot.js';
-import { copySnapshot } from '../packages/core/src/workflows/copy-snapshot.js';
-import type { WorkflowContext } from '../packages/core/src/workflows/workflow-context.js';
-import { decryptWorkerEntry } from '../packages/core/src/workflows/worker-bundle.js';
+// The compiled package (npm run build), as users run it: bench/run.ts loads no source condition, so
+// '@envelope/core' resolves to packages/core/dist and the decrypt worker starts from its compiled module.
+import {
+  ArtifactStore, copySnapshot, createEncryptStream, createSnapshot, Keystore, Kms, KmsKeyring, systemClock, systemRandom,
+  type WorkflowContext,
+} from '@envelope/core';
 
 export interface WorkflowFigures {
   readonly mib: number;
@@ -119,7 +115,7 @@ function report(f: WorkflowFigures): string {
     `  plain encryption      ${f.plainEncryptSeconds.toFixed(2)} s  (${(f.mib / f.plainEncryptSeconds).toFixed(0)} MiB/s), ${f.plainCpuSeconds.toFixed(2)} s CPU`,
     `  full re-key copy      ${f.rekeySeconds.toFixed(2)} s  (${(f.mib / f.rekeySeconds).toFixed(0)} MiB/s), ${f.rekeyCpuSeconds.toFixed(2)} s CPU = ${f.rekeySpeedRatio.toFixed(2)}x plain (target >= 0.8x)`,
     `  --rewrap copy         ${f.rewrapMs.toFixed(1)} ms (target < 50 ms)`,
-    `  decrypt worker        ${decryptWorkerEntry().pathname.includes('/dist/') ? 'the esbuild bundle (dist/decrypt-worker)' : 'TypeScript through tsx (no fresh bundle)'}`,
+    `  @envelope/core from   ${import.meta.resolve('@envelope/core')} (compiled; the decrypt worker is its sibling)`,
     `  load average          ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`,
   ].join('\n');
 }

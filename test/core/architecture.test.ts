@@ -101,8 +101,8 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
-  it("'@envelope/core/streams' loads no KMS, keystore, policy engine, pure-JS cipher or native msgpack addon up front", () => {
-    // Static imports only: a dynamic import() (the 'noble' backend) loads when it is asked for.
+  /** The core files and outside packages an entry reaches through static imports (a dynamic import() loads when asked for). */
+  function staticClosure(entry: string): { folders: Set<string>; packages: string[] } {
     const seen = new Set<string>();
     const packages = new Set<string>();
     const visit = (file: string): void => {
@@ -115,10 +115,36 @@ describe('architecture', () => {
         else packages.add(spec);
       }
     };
-    visit(join(coreSrc, 'streams.ts'));
-    const folders = new Set([...seen].map(folderOf));
-    for (const heavy of ['kms', 'keystore', 'policy', 'audit', 'iam', 'workflows']) assert.ok(!folders.has(heavy), `streams.ts reaches ${heavy}/`);
-    assert.deepEqual([...packages].filter((p) => !p.startsWith('node:')).sort(), ['msgpackr/pack']);
+    visit(join(coreSrc, entry));
+    return { folders: new Set([...seen].map(folderOf)), packages: [...packages].sort() };
+  }
+  const HEAVY = ['kms', 'keystore', 'policy', 'audit', 'iam', 'workflows'];
+
+  it("'@envelope/core/streams' loads no KMS, keystore, policy engine, pure-JS cipher or native msgpack addon up front", () => {
+    const { folders, packages } = staticClosure('streams.ts');
+    for (const heavy of HEAVY) assert.ok(!folders.has(heavy), `streams.ts reaches ${heavy}/`);
+    assert.deepEqual(packages.filter((p) => !p.startsWith('node:')), ['msgpackr/pack']);
+  });
+
+  it("'@envelope/core/web-streams' loads nothing Node-specific and no KMS, keystore or policy engine up front", () => {
+    const { folders, packages } = staticClosure('web-streams.ts');
+    for (const heavy of HEAVY) assert.ok(!folders.has(heavy), `web-streams.ts reaches ${heavy}/`);
+    assert.deepEqual(packages.filter((p) => p.startsWith('node:')), []);
+  });
+
+  it('each package exports an explicit map of built entry points (no wildcard, no TypeScript at run time)', () => {
+    for (const pkg of ['core', 'cli']) {
+      const json = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+      for (const [subpath, target] of Object.entries(json.exports)) {
+        assert.ok(!subpath.includes('*'), `${pkg} exports ${subpath}`);
+        if (typeof target === 'string') continue; // ./package.json
+        const t = target as Record<string, string>;
+        assert.deepEqual(Object.keys(t), ['@envelope/source', 'types', 'default'], `${pkg} ${subpath}`);
+        assert.match(t['default']!, /^\.\/dist\/[\w/-]+\.js$/);
+        assert.equal(t['types'], t['default']!.replace(/\.js$/, '.d.ts'));
+        assert.equal(t['@envelope/source'], t['default']!.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts'));
+      }
+    }
   });
 
   it('the extension reaches the core through extension/src/core-adapter.ts only', () => {

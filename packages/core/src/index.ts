@@ -13,8 +13,8 @@ export { AwsKmsKeyring, AWS_KMS_PROVIDER_ID, parseKmsArn, type AwsKmsKeyringOpti
 
 // --- crypto / format / stream (format & streams work) ---
 // encrypt, decrypt, createEncryptStream, createDecryptStream, decryptRange: exported from api.ts in the
-// KMS section (same functions, also accepting keyId/keyIds); the keyring-only ones stay at
-// '@envelope/core/stream/buffer-api', '.../stream/node-streams' and '.../stream/random-access'.
+// KMS section (same functions, also accepting keyId/keyIds); the keyring-only ones are exported by
+// '@envelope/core/streams' (streams.ts), the Web Streams ones also by '@envelope/core/web-streams'.
 export { createWebEncryptStream, createWebDecryptStream } from './stream/web-streams.js';
 export type { EncryptOptions, DecryptOptions, BackendChoice } from './stream/options.js';
 export { bufferSource, readHeader } from './stream/random-access.js';

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, decrypt, encrypt, nodeAead, RawAesKeyring, readHeader } from '@envelope/core';
-import { deriveMessageKeys } from '@envelope/core/crypto/message-keys';
-import { encodeCanonical } from '@envelope/core/format/canonical-msgpack';
-import { FrameCounter } from '@envelope/core/format/frame';
+import { deriveMessageKeys } from '../../../packages/core/src/crypto/message-keys.js';
+import { encodeCanonical } from '../../../packages/core/src/format/canonical-msgpack.js';
+import { FrameCounter } from '../../../packages/core/src/format/frame.js';
 import {
   DATA_KEY, goldenKeyring, IV, KEY_NAME, MESSAGE_ID, WRAPPING_KEY, type NegativeVector, type PositiveVector,
 } from '../../../fixtures/vectors/vector-inputs.js';

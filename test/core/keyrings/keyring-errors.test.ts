@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsKeyring, KmsError, MultiKeyring } from '@envelope/core';
 import type { DecryptRequest, EncryptedDataKey, Keyring } from '@envelope/core';
-import { mostRelevantError } from '@envelope/core/keyrings/keyring-errors';
+import { mostRelevantError } from '../../../packages/core/src/keyrings/keyring-errors.js';
 
 const err = (name: string, message = name) => new KmsError(name, message);
 

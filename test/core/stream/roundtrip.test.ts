@@ -14,9 +14,10 @@ import {
   createDecryptStream, createEncryptStream, createWebDecryptStream, createWebEncryptStream, decrypt, encrypt,
   type MessageHeader,
 } from '@envelope/core';
-import { decrypt as decryptRaw, encrypt as encryptRaw } from '@envelope/core/stream/buffer-api';
-import { createDecryptStream as createDecryptStreamRaw } from '@envelope/core/stream/node-streams';
-import { bufferSource, decryptRange as decryptRangeRaw } from '@envelope/core/stream/random-access';
+import {
+  bufferSource, createDecryptStream as createDecryptStreamRaw, decrypt as decryptRaw, decryptRange as decryptRangeRaw,
+  encrypt as encryptRaw,
+} from '@envelope/core/streams';
 import { bytesFrom, rawKeyring, seededRandom } from './helpers.js';
 
 const F = 4096;
