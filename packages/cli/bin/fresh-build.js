@@ -6,13 +6,16 @@ import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 
-/** The newest mtime (ms) under `dir` (files and directories, so added or removed files count too). */
-function newestUnder(dir) {
-  let newest = { path: dir, mtimeMs: statSync(dir).mtimeMs };
-  for (const entry of readdirSync(dir, { recursive: true })) {
-    const path = join(dir, entry);
+/**
+ * The newest mtime (ms) under `dir` (files and directories, so added or removed files count too).
+ * A plain walk: readdirSync's `recursive` option costs ~20 ms more CPU on Node 20.
+ */
+function newestUnder(dir, newest = { path: dir, mtimeMs: statSync(dir).mtimeMs }) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
     const { mtimeMs } = statSync(path);
     if (mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
+    if (entry.isDirectory()) newest = newestUnder(path, newest);
   }
   return newest;
 }

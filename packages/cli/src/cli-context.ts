@@ -4,7 +4,7 @@
  * local Kms and Iam, the caller identity of the active profile, and output rendering.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_REGION, systemClock, systemRandom, type Clock, type Random } from '@envelope/core';
+import { DEFAULT_REGION, systemClock, systemRandom, type Clock, type Random } from '@envelope/core/local-kms';
 import type { CliIo } from './io.js';
 import { writeText } from './io.js';
 import { openServices, type Services } from './services.js';

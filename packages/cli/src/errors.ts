@@ -3,7 +3,8 @@
  * exit codes: KmsError → `Name: message`, exit 1; UsageError → exit 2; anything else is a bug
  * (KMSInternalException-like), printed with a stack trace.
  */
-import { KmsError } from '@envelope/core';
+// The error classes alone: the CLI reports errors without loading the rest of the core.
+import { KmsError } from '@envelope/core/errors';
 
 /** Bad command-line input (unknown flag, malformed `k=v`, missing file). Exit code 2. */
 export class UsageError extends Error {

@@ -4,22 +4,32 @@
  * exit code and never touches `process`, so tests drive the whole CLI in-process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CliContext, resolveGlobalOptions } from './cli-context.js';
+import type { CliContext } from './cli-context.js';
 import { reportError, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { writeText } from './io.js';
 import { collect } from './util/key-value.js';
-import * as files from './commands/files.js';
-import * as keys from './commands/keys.js';
-import * as aliases from './commands/aliases.js';
-import * as grants from './commands/grants.js';
-import * as policy from './commands/policy.js';
-import * as iam from './commands/iam.js';
-import * as profile from './commands/profile.js';
-import * as audit from './commands/audit.js';
-import { kmsRaw } from './commands/kms-raw.js';
-import { serveCommand } from './commands/serve.js';
+import type { KeyCreateArgs, KeyImportArgs } from './commands/keys.js';
+import type { ExplainArgs } from './commands/policy.js';
+import type { GrantCreateArgs } from './commands/grants.js';
+import type { PutPolicyArgs } from './commands/iam.js';
+import type { AuditQueryArgs } from './commands/audit.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
+
+// Command modules (and the core, AWS SDK, policy or audit code they use) load only when one of
+// their commands runs: `envelope --version` loads commander and this file, nothing else
+// (docs/PERFORMANCE.md "CLI start-up"). A new command group is one loader here plus its
+// registrations below.
+const files = () => import('./commands/files.js');
+const keys = () => import('./commands/keys.js');
+const aliases = () => import('./commands/aliases.js');
+const grants = () => import('./commands/grants.js');
+const policy = () => import('./commands/policy.js');
+const iam = () => import('./commands/iam.js');
+const profile = () => import('./commands/profile.js');
+const audit = () => import('./commands/audit.js');
+const kmsRaw = () => import('./commands/kms-raw.js');
+const serve = () => import('./commands/serve.js');
 
 export const VERSION = '0.1.0';
 
@@ -32,6 +42,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     (fn: Handler) =>
     async (...actionArgs: unknown[]) => {
       const command = actionArgs[actionArgs.length - 1] as Command;
+      const { CliContext, resolveGlobalOptions } = await import('./cli-context.js');
       const ctx = new CliContext(io, resolveGlobalOptions(command.optsWithGlobals(), io.env));
       state.ctx = ctx;
       // commander passes positionals, then the command's options object, then the command.
@@ -69,8 +80,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('-c, --context <k=v>', 'encryption context pair (repeatable)', collect)
     .option('--frame-size <bytes>', 'plaintext bytes per frame (e.g. 65536, 256K, 1M)')
     .option('-f, --force', 'overwrite an existing output file')
-    .action(bind((ctx, input: string, o: Record<string, unknown>) =>
-      files.encryptCommand(ctx, { input, keys: o['key'] as string[], output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, frameSize: o['frameSize'] as string | undefined, force: o['force'] === true }),
+    .action(bind(async (ctx, input: string, o: Record<string, unknown>) =>
+      (await files()).encryptCommand(ctx, { input, keys: o['key'] as string[], output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, frameSize: o['frameSize'] as string | undefined, force: o['force'] === true }),
     ));
   sub(program, 'decrypt', 'decrypt a file or stdin (-)')
     .argument('<in>', 'input file, or - for stdin')
@@ -79,12 +90,12 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('-c, --context <k=v>', 'required encryption context pair (repeatable; must match exactly)', collect)
     .option('--range <start:end>', 'decrypt only plaintext bytes [start, end) (reads only the frames needed)')
     .option('-f, --force', 'overwrite an existing output file')
-    .action(bind((ctx, input: string, o: Record<string, unknown>) =>
-      files.decryptCommand(ctx, { input, keys: o['key'] as string[] | undefined, output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, range: o['range'] as string | undefined, force: o['force'] === true }),
+    .action(bind(async (ctx, input: string, o: Record<string, unknown>) =>
+      (await files()).decryptCommand(ctx, { input, keys: o['key'] as string[] | undefined, output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, range: o['range'] as string | undefined, force: o['force'] === true }),
     ));
   sub(program, 'inspect', 'show a message header (no key needed)')
     .argument('<file>')
-    .action(bind((ctx, file: string) => files.inspectCommand(ctx, file)));
+    .action(bind(async (ctx, file: string) => (await files()).inspectCommand(ctx, file)));
   sub(program, 'reencrypt', 'move a file to other keys (streamed re-encryption, or --rewrap of the header only)')
     .argument('<in>')
     .requiredOption('-k, --key <key>', 'destination key (repeatable)', collect)
@@ -92,8 +103,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('-c, --context <k=v>', 'required encryption context pair (repeatable)', collect)
     .option('--rewrap', 'replace only the wrapped data keys; cost independent of file size')
     .option('-f, --force', 'overwrite an existing output file')
-    .action(bind((ctx, input: string, o: Record<string, unknown>) =>
-      files.reencryptCommand(ctx, { input, keys: o['key'] as string[], output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, rewrap: o['rewrap'] === true, force: o['force'] === true }),
+    .action(bind(async (ctx, input: string, o: Record<string, unknown>) =>
+      (await files()).reencryptCommand(ctx, { input, keys: o['key'] as string[], output: o['output'] as string | undefined, context: o['context'] as string[] | undefined, rewrap: o['rewrap'] === true, force: o['force'] === true }),
     ));
 
   // ---- keys ----
@@ -107,64 +118,64 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--origin <origin>', 'AWS_KMS (default) or EXTERNAL (import your own material)')
     .option('--policy <json|@file>', 'key policy document')
     .option('--tag <k=v>', 'tag (repeatable)', collect)
-    .action(bind((ctx, o: Record<string, unknown>) => keys.keyCreate(ctx, o as keys.KeyCreateArgs)));
-  sub(key, 'list', 'list keys and their aliases (ListKeys)').action(bind((ctx) => keys.keyList(ctx)));
-  sub(key, 'describe', 'show a key (DescribeKey)').argument('<key>').action(bind((ctx, k: string) => keys.keyDescribe(ctx, k)));
-  sub(key, 'enable', 'EnableKey').argument('<key>').action(bind((ctx, k: string) => keys.keySimple(ctx, 'EnableKey', k)));
-  sub(key, 'disable', 'DisableKey').argument('<key>').action(bind((ctx, k: string) => keys.keySimple(ctx, 'DisableKey', k)));
-  sub(key, 'rotate', 'rotate now (RotateKeyOnDemand)').argument('<key>').action(bind((ctx, k: string) => keys.keySimple(ctx, 'RotateKeyOnDemand', k)));
-  sub(key, 'rotations', 'rotation status and history (ListKeyRotations)').argument('<key>').action(bind((ctx, k: string) => keys.keyRotations(ctx, k)));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await keys()).keyCreate(ctx, o as KeyCreateArgs)));
+  sub(key, 'list', 'list keys and their aliases (ListKeys)').action(bind(async (ctx) => (await keys()).keyList(ctx)));
+  sub(key, 'describe', 'show a key (DescribeKey)').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keyDescribe(ctx, k)));
+  sub(key, 'enable', 'EnableKey').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keySimple(ctx, 'EnableKey', k)));
+  sub(key, 'disable', 'DisableKey').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keySimple(ctx, 'DisableKey', k)));
+  sub(key, 'rotate', 'rotate now (RotateKeyOnDemand)').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keySimple(ctx, 'RotateKeyOnDemand', k)));
+  sub(key, 'rotations', 'rotation status and history (ListKeyRotations)').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keyRotations(ctx, k)));
   sub(key, 'enable-rotation', 'EnableKeyRotation')
     .argument('<key>')
     .option('--period <days>', 'rotation period in days (90-2560, default 365)')
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => keys.keyEnableRotation(ctx, k, o['period'] as string | undefined)));
-  sub(key, 'disable-rotation', 'DisableKeyRotation').argument('<key>').action(bind((ctx, k: string) => keys.keySimple(ctx, 'DisableKeyRotation', k)));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await keys()).keyEnableRotation(ctx, k, o['period'] as string | undefined)));
+  sub(key, 'disable-rotation', 'DisableKeyRotation').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keySimple(ctx, 'DisableKeyRotation', k)));
   sub(key, 'schedule-deletion', 'ScheduleKeyDeletion')
     .argument('<key>')
     .option('--days <n>', 'waiting period, 7-30 days (default 30)')
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => keys.keyScheduleDeletion(ctx, k, o['days'] as string | undefined)));
-  sub(key, 'cancel-deletion', 'CancelKeyDeletion').argument('<key>').action(bind((ctx, k: string) => keys.keySimple(ctx, 'CancelKeyDeletion', k)));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await keys()).keyScheduleDeletion(ctx, k, o['days'] as string | undefined)));
+  sub(key, 'cancel-deletion', 'CancelKeyDeletion').argument('<key>').action(bind(async (ctx, k: string) => (await keys()).keySimple(ctx, 'CancelKeyDeletion', k)));
   sub(key, 'replicate', 'ReplicateKey (multi-Region keys)')
     .argument('<key>')
     .option('--replica-region <region>')
     .option('--description <text>')
     .option('--policy <json|@file>')
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => keys.keyReplicate(ctx, k, o as { replicaRegion?: string })));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await keys()).keyReplicate(ctx, k, o as { replicaRegion?: string })));
   sub(key, 'import-params', 'GetParametersForImport (EXTERNAL keys)')
     .argument('<key>')
     .option('--algorithm <alg>', 'RSAES_OAEP_SHA_256 (default) or RSAES_OAEP_SHA_1')
     .option('--wrapping-spec <spec>', 'RSA_2048 (default), RSA_3072, RSA_4096')
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => keys.keyImportParams(ctx, k, o as { algorithm?: string })));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await keys()).keyImportParams(ctx, k, o as { algorithm?: string })));
   sub(key, 'import', 'ImportKeyMaterial (EXTERNAL keys)')
     .argument('<key>')
     .option('--material <@file|base64>', 'plaintext key material; wrapped here with fresh import parameters')
     .option('--encrypted-material <@file|base64>', 'material already wrapped with import-params’ public key')
     .option('--import-token <@file|base64>', 'the ImportToken from import-params')
     .option('--valid-to <date>', 'material expires at this ISO-8601 time')
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => keys.keyImport(ctx, k, o as keys.KeyImportArgs)));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await keys()).keyImport(ctx, k, o as KeyImportArgs)));
   sub(key, 'tag', 'TagResource / UntagResource, then list the tags')
     .argument('<key>')
     .argument('[k=v...]', 'tags to set')
     .option('--untag <TagKey>', 'remove this tag (repeatable)', collect)
-    .action(bind((ctx, k: string, pairs: string[], o: Record<string, unknown>) => keys.keyTag(ctx, k, pairs, o['untag'] as string[] | undefined)));
+    .action(bind(async (ctx, k: string, pairs: string[], o: Record<string, unknown>) => (await keys()).keyTag(ctx, k, pairs, o['untag'] as string[] | undefined)));
 
   // ---- aliases ----
   const alias = sub(program, 'alias', 'manage aliases');
-  sub(alias, 'create', 'CreateAlias').argument('<alias>').argument('<key>').action(bind((ctx, a: string, k: string) => aliases.aliasCreate(ctx, a, k)));
-  sub(alias, 'update', 'UpdateAlias').argument('<alias>').argument('<key>').action(bind((ctx, a: string, k: string) => aliases.aliasUpdate(ctx, a, k)));
-  sub(alias, 'delete', 'DeleteAlias').argument('<alias>').action(bind((ctx, a: string) => aliases.aliasDelete(ctx, a)));
+  sub(alias, 'create', 'CreateAlias').argument('<alias>').argument('<key>').action(bind(async (ctx, a: string, k: string) => (await aliases()).aliasCreate(ctx, a, k)));
+  sub(alias, 'update', 'UpdateAlias').argument('<alias>').argument('<key>').action(bind(async (ctx, a: string, k: string) => (await aliases()).aliasUpdate(ctx, a, k)));
+  sub(alias, 'delete', 'DeleteAlias').argument('<alias>').action(bind(async (ctx, a: string) => (await aliases()).aliasDelete(ctx, a)));
   sub(alias, 'list', 'ListAliases')
     .option('--key <key>', 'only aliases of this key')
-    .action(bind((ctx, o: Record<string, unknown>) => aliases.aliasList(ctx, o['key'] as string | undefined)));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await aliases()).aliasList(ctx, o['key'] as string | undefined)));
 
   // ---- policies ----
   const pol = sub(program, 'policy', 'key policies');
-  sub(pol, 'get', 'GetKeyPolicy').argument('<key>').action(bind((ctx, k: string) => policy.policyGet(ctx, k)));
+  sub(pol, 'get', 'GetKeyPolicy').argument('<key>').action(bind(async (ctx, k: string) => (await policy()).policyGet(ctx, k)));
   sub(pol, 'put', 'PutKeyPolicy')
     .argument('<key>')
     .requiredOption('--document <json|@file>', 'the key policy')
     .option('--bypass-lockout-check', 'BypassPolicyLockoutSafetyCheck')
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => policy.policyPut(ctx, k, o['document'] as string, o['bypassLockoutCheck'] === true)));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await policy()).policyPut(ctx, k, o['document'] as string, o['bypassLockoutCheck'] === true)));
   sub(pol, 'explain', 'would this principal be allowed this action on the key, and why')
     .argument('<key>')
     .requiredOption('--principal <arn>', 'principal ARN, or root / user/<name> / role/<name> in the profile account')
@@ -173,7 +184,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--source-ip <ip>')
     .option('--via-service <service>')
     .option('--grant-token <token>', '(repeatable)', collect)
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => policy.policyExplain(ctx, k, o as unknown as policy.ExplainArgs)));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await policy()).policyExplain(ctx, k, o as unknown as ExplainArgs)));
 
   // ---- grants ----
   const grant = sub(program, 'grant', 'grants');
@@ -186,41 +197,41 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--context-subset <k=v>', 'EncryptionContextSubset constraint (repeatable)', collect)
     .option('--context-equals <k=v>', 'EncryptionContextEquals constraint (repeatable)', collect)
     .option('--grant-token <token>', '(repeatable)', collect)
-    .action(bind((ctx, k: string, o: Record<string, unknown>) => grants.grantCreate(ctx, k, o as grants.GrantCreateArgs)));
-  sub(grant, 'list', 'ListGrants').argument('<key>').action(bind((ctx, k: string) => grants.grantList(ctx, k)));
+    .action(bind(async (ctx, k: string, o: Record<string, unknown>) => (await grants()).grantCreate(ctx, k, o as GrantCreateArgs)));
+  sub(grant, 'list', 'ListGrants').argument('<key>').action(bind(async (ctx, k: string) => (await grants()).grantList(ctx, k)));
   sub(grant, 'retire', 'RetireGrant')
     .option('--token <grantToken>')
     .option('--key <key>')
     .option('--grant-id <id>')
-    .action(bind((ctx, o: Record<string, unknown>) => grants.grantRetire(ctx, o as { token?: string })));
-  sub(grant, 'revoke', 'RevokeGrant').argument('<key>').argument('<grantId>').action(bind((ctx, k: string, g: string) => grants.grantRevoke(ctx, k, g)));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await grants()).grantRetire(ctx, o as { token?: string })));
+  sub(grant, 'revoke', 'RevokeGrant').argument('<key>').argument('<grantId>').action(bind(async (ctx, k: string, g: string) => (await grants()).grantRevoke(ctx, k, g)));
 
   // ---- iam ----
   const iamCmd = sub(program, 'iam', 'users, roles, policies and access keys');
   sub(iamCmd, 'create-user', 'CreateUser')
     .requiredOption('--name <name>')
     .option('--account <id>')
-    .action(bind((ctx, o: Record<string, unknown>) => iam.iamCreateUser(ctx, o as { name: string })));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamCreateUser(ctx, o as { name: string })));
   sub(iamCmd, 'create-role', 'CreateRole')
     .requiredOption('--name <name>')
     .option('--account <id>')
     .option('--description <text>')
-    .action(bind((ctx, o: Record<string, unknown>) => iam.iamCreateRole(ctx, o as { name: string })));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamCreateRole(ctx, o as { name: string })));
   sub(iamCmd, 'put-policy', 'PutUserPolicy / PutRolePolicy')
     .option('--user <name>')
     .option('--role <name>')
     .requiredOption('--name <policyName>')
     .requiredOption('--document <json|@file>')
     .option('--account <id>')
-    .action(bind((ctx, o: Record<string, unknown>) => iam.iamPutPolicy(ctx, o as unknown as iam.PutPolicyArgs)));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamPutPolicy(ctx, o as unknown as PutPolicyArgs)));
   sub(iamCmd, 'create-access-key', 'CreateAccessKey (for envelope serve and the AWS SDKs)')
     .requiredOption('--user <name>')
     .option('--account <id>')
     .option('--shell', 'print export AWS_ACCESS_KEY_ID=… lines for eval')
-    .action(bind((ctx, o: Record<string, unknown>) => iam.iamCreateAccessKey(ctx, o as { user: string })));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamCreateAccessKey(ctx, o as { user: string })));
   sub(iamCmd, 'list', 'list users, roles and access keys')
     .option('--account <id>')
-    .action(bind((ctx, o: Record<string, unknown>) => iam.iamList(ctx, o as { account?: string })));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamList(ctx, o as { account?: string })));
 
   // ---- profiles ----
   const prof = sub(program, 'profile', 'who the CLI acts as');
@@ -228,9 +239,9 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .argument('<name>')
     .requiredOption('--account <id>')
     .option('--principal <arn>', 'default: the account root')
-    .action(bind((ctx, n: string, o: Record<string, unknown>) => profile.profileAdd(ctx, n, o as { account: string })));
-  sub(prof, 'list', 'list profiles').action(bind((ctx) => profile.profileList(ctx)));
-  sub(prof, 'use', 'make a profile the default').argument('<name>').action(bind((ctx, n: string) => profile.profileUse(ctx, n)));
+    .action(bind(async (ctx, n: string, o: Record<string, unknown>) => (await profile()).profileAdd(ctx, n, o as { account: string })));
+  sub(prof, 'list', 'list profiles').action(bind(async (ctx) => (await profile()).profileList(ctx)));
+  sub(prof, 'use', 'make a profile the default').argument('<name>').action(bind(async (ctx, n: string) => (await profile()).profileUse(ctx, n)));
 
   // ---- audit ----
   const aud = sub(program, 'audit', 'the tamper-evident audit log');
@@ -243,22 +254,22 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--since <time>', 'ISO-8601')
     .option('--until <time>', 'ISO-8601')
     .option('--limit <n>')
-    .action(bind((ctx, o: Record<string, unknown>) => audit.auditQuery(ctx, o as audit.AuditQueryArgs)));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await audit()).auditQuery(ctx, o as AuditQueryArgs)));
   sub(aud, 'verify', 'verify the hash chain and digests')
     .option('--account <id>')
-    .action(bind((ctx, o: Record<string, unknown>) => audit.auditVerify(ctx, o as { account?: string })));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await audit()).auditVerify(ctx, o as { account?: string })));
 
   // ---- raw operations and the endpoint ----
   sub(program, 'kms', 'call any AWS KMS operation with AWS JSON')
     .argument('<Operation>', 'e.g. GenerateDataKey')
     .option('--input-json <json|@file>', 'the request, AWS JSON shape (blobs base64)')
-    .action(bind((ctx, op: string, o: Record<string, unknown>) => kmsRaw(ctx, op, o['inputJson'] as string | undefined)));
+    .action(bind(async (ctx, op: string, o: Record<string, unknown>) => (await kmsRaw()).kmsRaw(ctx, op, o['inputJson'] as string | undefined)));
   sub(program, 'serve', 'serve AWS KMS (JSON 1.1 + SigV4) on localhost')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '4599')
     .option('--max-body-bytes <n>', 'request body limit')
     .option('--log-requests', 'one line per request on stderr (status, operation, error, principal, time)')
-    .action(bind((ctx, o: Record<string, unknown>) => serveCommand(ctx, o as { host?: string; port?: string })));
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await serve()).serveCommand(ctx, o as { host?: string; port?: string })));
 
   // ---- snapshots, images, replication (docs/WORKFLOWS.md) ----
   registerWorkflowCommands(program, sub, bind);

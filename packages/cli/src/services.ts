@@ -15,7 +15,7 @@ import {
   type Keyring,
   type Kms,
   type Random,
-} from '@envelope/core';
+} from '@envelope/core/local-kms';
 import type { AccessKeyRecord } from './serve/sigv4.js';
 
 export interface ServicesOptions {

@@ -3,7 +3,7 @@
  * the AWS JSON response body. Shared by `envelope serve` and `envelope kms <Operation>` so both
  * speak exactly the same shapes.
  */
-import { UnsupportedOperationException } from '@envelope/core';
+import { UnsupportedOperationException } from '@envelope/core/errors';
 import { isKmsOperation, type KmsOperationName } from './operations.js';
 import { fromWire, requireObject, toWire } from './shapes.js';
 

@@ -4,7 +4,7 @@
  * the local Kms takes Uint8Array and Date with the same AWS field names. Conversion is by field
  * name, recursively, never descending into string maps such as EncryptionContext.
  */
-import { ValidationException } from '@envelope/core';
+import { ValidationException } from '@envelope/core/errors';
 
 /** Fields whose values are blobs (base64 on the wire). */
 const BLOB_FIELDS: ReadonlySet<string> = new Set([

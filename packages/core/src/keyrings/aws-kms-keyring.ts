@@ -13,17 +13,18 @@
  *   EncryptionContext, so it is bound to the wrapped key. When no EDK unwraps, the most relevant
  *   error is thrown (keyring-errors.ts: AccessDeniedException first, "not this key" last).
  */
-import {
-  DecryptCommand,
-  EncryptCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-} from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { KmsError, ValidationException } from '../errors.js';
 import type { DecryptRequest, EncryptRequest, EncryptResult, EncryptedDataKey, Keyring } from './keyring.js';
 import { mostRelevantError } from './keyring-errors.js';
 
 export const AWS_KMS_PROVIDER_ID = 'aws-kms';
+
+/**
+ * The AWS SDK loads on a keyring's first call, not with the package: importing @envelope/core (and
+ * every `envelope` command that uses no AWS keyring) does not pay its ~0.2 s of start-up CPU.
+ */
+const sdk = () => import('@aws-sdk/client-kms');
 /** Data keys are 32 bytes (AES-256) for every Envelope suite. */
 const DATA_KEY_BYTES = 32;
 
@@ -94,7 +95,7 @@ export class AwsKmsKeyring implements Keyring {
   readonly discovery: boolean;
   readonly discoveryFilter: DiscoveryFilter | undefined;
   private readonly grantTokens: string[] | undefined;
-  private readonly clientFor: (region: string | undefined) => KMSClient;
+  private readonly clientFor: (region: string | undefined) => Promise<KMSClient>;
 
   constructor(opts: AwsKmsKeyringOptions) {
     this.discovery = opts.discovery === true;
@@ -115,30 +116,31 @@ export class AwsKmsKeyring implements Keyring {
       if (typeof id !== 'string' || id === '') throw new ValidationException('AwsKmsKeyring: key ids must be non-empty strings');
     }
     const given = opts.client;
-    const cache = new Map<string, KMSClient>();
+    const cache = new Map<string, Promise<KMSClient>>();
     this.clientFor =
-      given instanceof KMSClient
-        ? () => given
-        : typeof given === 'function'
-          ? given
+      typeof given === 'function'
+        ? async (region) => given(region)
+        : given !== undefined
+          ? async () => given
           : (region) => {
               const k = region ?? '';
               let c = cache.get(k);
               if (c === undefined) {
-                c = new KMSClient(region !== undefined ? { region } : {});
+                c = sdk().then(({ KMSClient }) => new KMSClient(region !== undefined ? { region } : {}));
                 cache.set(k, c);
               }
               return c;
             };
   }
 
-  private client(keyId: string): KMSClient {
+  private client(keyId: string): Promise<KMSClient> {
     return this.clientFor(parseKmsArn(keyId)?.region);
   }
 
   private async wrap(keyId: string, dataKey: Uint8Array, context: Readonly<Record<string, string>>): Promise<EncryptedDataKey> {
     try {
-      const res = await this.client(keyId).send(
+      const { EncryptCommand } = await sdk();
+      const res = await (await this.client(keyId)).send(
         new EncryptCommand({
           KeyId: keyId,
           Plaintext: dataKey,
@@ -166,7 +168,8 @@ export class AwsKmsKeyring implements Keyring {
         throw new ValidationException('AwsKmsKeyring: no generatorKeyId and no data key from an earlier keyring');
       }
       try {
-        const res = await this.client(this.generatorKeyId).send(
+        const { GenerateDataKeyCommand } = await sdk();
+        const res = await (await this.client(this.generatorKeyId)).send(
           new GenerateDataKeyCommand({
             KeyId: this.generatorKeyId,
             NumberOfBytes: DATA_KEY_BYTES,
@@ -221,7 +224,8 @@ export class AwsKmsKeyring implements Keyring {
     for (const edk of request.encryptedDataKeys) {
       if (!this.mayDecrypt(edk)) continue;
       try {
-        const res = await this.client(edk.keyId).send(
+        const { DecryptCommand } = await sdk();
+        const res = await (await this.client(edk.keyId)).send(
           new DecryptCommand({
             KeyId: edk.keyId,
             CiphertextBlob: edk.ciphertext,

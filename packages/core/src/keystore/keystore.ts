@@ -9,7 +9,9 @@
  */
 import { mkdirSync, readFileSync, statSync, existsSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { Packr } from 'msgpackr';
+// 'msgpackr/pack' (Packr, which also unpacks) without the native string-decoding addon the package
+// root loads: ~25 ms less start-up for every KMS call from the CLI; the same bytes either way.
+import { Packr } from 'msgpackr/pack';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
 import { KeystoreException } from '../errors.js';
 import { createSealer, type Sealer } from './sealer.js';

@@ -16,9 +16,9 @@ import type { DecryptWorkerData, DecryptWorkerMessage } from './decrypt-worker.j
 /**
  * How the worker thread starts: it runs this module's sibling from the same tree as its caller,
  * never another build. In the package that is the compiled decrypt-worker.js. When this module was
- * itself loaded from its TypeScript source (only the tests do that, through mocha's `--import tsx`,
- * whose hooks Node 20 does not carry into worker threads), the thread registers tsx as mocha loads
- * the test sources (require) and runs the sibling decrypt-worker.ts.
+ * itself loaded from its TypeScript source (only the tests do that, through mocha's `--import tsx/esm`,
+ * whose hooks Node 20 does not carry into worker threads), the thread registers tsx's require hook
+ * and runs the sibling decrypt-worker.ts.
  */
 function workerScript(): { readonly script: URL | string; readonly eval: boolean } {
   if (!import.meta.url.endsWith('.ts')) return { script: new URL('./decrypt-worker.js', import.meta.url), eval: false };
