@@ -17,7 +17,7 @@
  * true) fdatasyncs the batch off the event loop, and only then resolves the appends — so a
  * caller that answers after `append` resolves never answers for an event that is not written.
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
@@ -70,6 +70,8 @@ export interface AuditLogOptions {
 }
 
 const ACCOUNT_RE = /^\d{12}$/;
+/** head.json's fixed size: its JSON padded with spaces and a newline. */
+const HEAD_SIZE = 512;
 const fdatasyncAsync = promisify(fdatasync);
 
 function checkAccount(accountId: string): void {
@@ -106,6 +108,8 @@ export class AuditLog {
   /** Commits (groups of events written together) and events written by this handle. */
   readonly stats = { commits: 0, events: 0 };
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Syncs still running for groups already written (flush waits for them). */
+  private readonly syncing = new Set<Promise<void>>();
   private readonly pending = new Map<string, { items: Pending[]; running?: Promise<void> | undefined }>();
   /** Per account: what this process last wrote at the end of its files (valid while size/inode match). */
   private readonly tails = new Map<string, TailCache>();
@@ -247,10 +251,21 @@ export class AuditLog {
     return last;
   }
 
+  /**
+   * Rewrites head.json in place: one write of a fixed-size record (padded with spaces) at offset 0,
+   * never truncated or renamed (a rename per commit costs more than the commit's appends on ext4).
+   */
   private writeHead(p: Paths, keys: AuditKeys, accountId: string, head: ChainHead): void {
-    const tmp = `${p.head}.tmp`;
-    writeFileSync(tmp, JSON.stringify(encodeHead(keys.macKey, accountId, head.sequence, head.mac)) + '\n', { mode: 0o600 });
-    renameSync(tmp, p.head);
+    const text = JSON.stringify(encodeHead(keys.macKey, accountId, head.sequence, head.mac));
+    const buf = Buffer.alloc(HEAD_SIZE, 0x20);
+    buf.write(text, 0, 'utf8');
+    buf[HEAD_SIZE - 1] = 0x0a;
+    const fd = openSync(p.head, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    try {
+      if (writeSync(fd, buf, 0, HEAD_SIZE, 0) !== HEAD_SIZE) throw new KeystoreException(`Short write to ${p.head}`);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Appends a line with one O_APPEND write; returns the file's new mark. */
@@ -295,11 +310,15 @@ export class AuditLog {
     return this.clock().getTime() - Date.parse(since) >= this.digestIntervalMs;
   }
 
-  /** Writes one group of events (see the module comment). */
-  private async commit(accountId: string, events: readonly AuditEvent[]): Promise<AuditRecord[]> {
+  /**
+   * Writes one group of events (see the module comment) under the account lock. Returns the
+   * records and, separately, when they are durable: the next group is written while this one's
+   * fdatasync runs (a sync covers everything written to the file before it).
+   */
+  private async commit(accountId: string, events: readonly AuditEvent[]): Promise<{ records: AuditRecord[]; durable: Promise<void> }> {
     const keys = await this.keys();
     let fd: number | undefined;
-    let needSync = false;
+    let synced = this.durable !== true;
     try {
       const records = await this.locked(accountId, async (p) => {
         if (!this.tails.has(accountId)) await this.migrateLegacy(accountId, p, keys);
@@ -328,15 +347,16 @@ export class AuditLog {
         this.tails.set(accountId, { events: this.tails.get(accountId)!.events, digest: { ...(fileMark(p.digests) ?? { ino: 0, size: 0 }), last } });
         if (this.digestDue(last, head, events[0]!.eventTime)) {
           // A digest never covers events that are not on disk.
-          if (this.durable !== false) fdatasyncSync(fd);
+          if (this.durable !== false) await fdatasyncAsync(fd);
+          synced = true;
           await this.digestLocked(accountId, p, keys, last, head);
-        } else {
-          needSync = this.durable === true;
         }
         return out;
       });
-      if (needSync) await fdatasyncAsync(fd!);
-      return records;
+      const file = fd!;
+      fd = undefined;
+      const durable = (synced ? Promise.resolve() : fdatasyncAsync(file)).finally(() => closeSync(file));
+      return { records, durable };
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
@@ -344,16 +364,23 @@ export class AuditLog {
 
   private async drain(accountId: string, q: { items: Pending[]; running?: Promise<void> | undefined }): Promise<void> {
     await new Promise<void>((r) => setImmediate(r)); // let the appends of this turn join the group
+    const syncs: Promise<void>[] = [];
     while (q.items.length > 0) {
       const batch = q.items.splice(0, this.maxBatch);
       try {
-        const recs = await this.serialize(accountId, () => this.commit(accountId, batch.map((b) => b.event)));
-        batch.forEach((b, i) => b.resolve(recs[i]!));
+        const { records, durable } = await this.serialize(accountId, () => this.commit(accountId, batch.map((b) => b.event)));
+        syncs.push(durable.then(
+          () => batch.forEach((b, i) => b.resolve(records[i]!)),
+          (e: unknown) => batch.forEach((b) => b.reject(new KeystoreException(`Cannot sync the audit log: ${(e as Error).message}`))),
+        ));
       } catch (e) {
         batch.forEach((b) => b.reject(e));
       }
     }
     q.running = undefined;
+    const all = Promise.all(syncs).then(() => undefined);
+    this.syncing.add(all);
+    await all.finally(() => this.syncing.delete(all));
   }
 
   /** Appends one event to `accountId`'s log (group-committed with concurrent appends); may also write a digest. */
@@ -375,6 +402,7 @@ export class AuditLog {
   async flush(accountId?: string): Promise<void> {
     const qs = accountId ? [this.pending.get(accountId)] : [...this.pending.values()];
     await Promise.all(qs.map((q) => q?.running));
+    await Promise.all([...this.syncing]);
   }
 
   /** Signs (and anchors) a digest covering every event not yet covered; undefined when there is none. */
@@ -390,6 +418,11 @@ export class AuditLog {
       if (last && last.endSequence >= head.sequence) return undefined;
       const m = fileMark(p.events);
       this.tails.set(accountId, { events: { ...(m ?? { ino: 0, size: 0 }), ...head }, digest: undefined });
+      if (this.durable !== false && m) {
+        // A digest never covers events that are not on disk.
+        const fd = openSync(p.events, 'r');
+        try { fdatasyncSync(fd); } finally { closeSync(fd); }
+      }
       return await this.digestLocked(accountId, p, keys, last, head) as DigestRecord;
     }));
   }
