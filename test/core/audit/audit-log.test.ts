@@ -265,6 +265,37 @@ describe('audit log', () => {
     assert.ok(log.stats.commits + other.stats.commits <= 10, `commits: ${log.stats.commits + other.stats.commits}`);
   });
 
+  it('migrates a v1 log: moved aside, its length and last hash anchored, verified as legacy', async () => {
+    const { encodeRecord: encodeV1, hashLine, GENESIS_HASH } = await import('../../../packages/core/src/audit/audit-legacy.js');
+    const v1 = (events: AuditEvent[]) => {
+      let prev = GENESIS_HASH;
+      return events.map((event, i) => {
+        const line = encodeV1({ sequence: i + 1, previousHash: prev, event });
+        prev = hashLine(line);
+        return line;
+      });
+    };
+    const old = Array.from({ length: 5 }, (_, i) => makeEvent(random, i + 1));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, A), { recursive: true });
+    writeLines(v1(old));
+    const before = log.verify(A);
+    assert.deepEqual([before.version, before.legacy, before.unanchored, before.ok], [1, { events: 5, digests: 0, migrated: false }, 5, false]);
+    assert.deepEqual(kinds(before), ['unsigned']);
+    await fill(1, 6);
+    assert.ok(existsSync(path('legacy/events.v1.jsonl')) && !lines().some((l) => l.includes('previousHash')));
+    const after = log.verify(A, { strict: true });
+    assert.deepEqual(after.issues, []);
+    assert.deepEqual([after.version, after.legacy, after.events], [2, { events: 5, digests: 0, migrated: true }, 1]);
+    assert.equal(log.events(A).length, 6);
+    // The legacy log rewritten after migration (an edit with its unkeyed chain recomputed): caught.
+    const edited = old.map((e, i) => (i === 1 ? { ...e, eventName: 'ListKeys' } : e));
+    writeLines(v1(edited), 'legacy/events.v1.jsonl');
+    const r = log.verify(A);
+    assert.equal(r.ok, false);
+    assert.ok(r.issues.some((i) => i.kind === 'edited' && i.file === 'legacy-events'), JSON.stringify(r.issues));
+  });
+
   it('queries by key, principal, event name, error and time range', async () => {
     await fill(6);
     await log.append(A, makeEvent(random, 7, { principal: 'arn:aws:iam::111122223333:role/Worker', errorCode: 'AccessDeniedException', errorMessage: 'denied' }));
