@@ -255,9 +255,13 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--until <time>', 'ISO-8601')
     .option('--limit <n>')
     .action(bind(async (ctx, o: Record<string, unknown>) => (await audit()).auditQuery(ctx, o as AuditQueryArgs)));
-  sub(aud, 'verify', 'verify the hash chain and digests')
+  sub(aud, 'verify', 'verify the MAC chain, digests and keystore anchor')
     .option('--account <id>')
-    .action(bind(async (ctx, o: Record<string, unknown>) => (await audit()).auditVerify(ctx, o as { account?: string })));
+    .option('--strict', 'also fail on events after the last signed digest')
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await audit()).auditVerify(ctx, o as { account?: string; strict?: boolean })));
+  sub(aud, 'digest', 'sign (and anchor) a digest over every event not yet covered')
+    .option('--account <id>')
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await audit()).auditDigest(ctx, o as { account?: string })));
 
   // ---- raw operations and the endpoint ----
   sub(program, 'kms', 'call any AWS KMS operation with AWS JSON')

@@ -77,11 +77,16 @@ export type {
   PutKeyPolicyRequest, GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
 } from './kms/ops/policies.js';
 // Audit log (docs/ACCESS.md "Audit log").
-export { AuditLog, EVENTS_FILE, DIGESTS_FILE, SIGNING_KEY_FILE, SEALED_SIGNING_KEY_FILE, PUBLIC_KEY_FILE, type AuditLogOptions, type KeySealer } from './audit/audit-log.js';
+export {
+  AuditLog, EVENTS_FILE, DIGESTS_FILE, HEAD_FILE, LEGACY_DIR, LEGACY_EVENTS_FILE, LEGACY_DIGESTS_FILE, SIGNING_KEY_FILE, SEALED_SIGNING_KEY_FILE,
+  type AuditLogOptions,
+} from './audit/audit-log.js';
 export { buildAuditEvent, type AuditEvent, type AuditUserIdentity, type AuditResource } from './audit/audit-event.js';
-export { verifyAuditLog, type VerifyReport, type VerifyIssue, type TamperKind } from './audit/audit-verify.js';
+export { verifyAuditLog, isLegacyLog, type VerifyReport, type VerifyIssue, type TamperKind, type AuditFiles, type AuditTrust, type VerifyOptions } from './audit/audit-verify.js';
+export { verifyLegacyAuditLog, type LegacyVerifyReport } from './audit/audit-legacy.js';
 export { queryAuditEvents, matchesQuery, type AuditQuery } from './audit/audit-query.js';
-export { ed25519Signer, type DigestRecord, type AuditRecord, type DigestSigner } from './audit/audit-chain.js';
+export { ed25519Signer, deriveAuditKeys, type DigestRecord, type AuditRecord, type HeadRecord, type DigestSigner, type AuditKeys } from './audit/audit-chain.js';
+export { AUDIT_SECTION, readAuditKeys, readAnchor, type AuditAnchor, type AuditKeystore } from './audit/audit-trust.js';
 // Local IAM: accounts, users, roles, inline policies, access keys, profiles (docs/ACCESS.md "Identities").
 export {
   Iam, MAX_ACCESS_KEYS_PER_USER, type SectionStore, type IamOptions, type UserView, type RoleView,

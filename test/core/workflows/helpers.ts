@@ -65,7 +65,7 @@ export function makePolicyWorld(seed?: string): PolicyWorld {
   const clock = testClock();
   const random = seededRandom(seed ?? home);
   const store = Keystore.open({ home, rootKey: ROOT_KEY, clock, random });
-  const log = AuditLog.open({ dir: join(home, 'audit'), clock, random });
+  const log = AuditLog.open({ dir: join(home, 'audit'), keystore: store, clock, random, durable: false });
   const audit = new MemoryAudit();
   const sink = new AuditLogSink(log, random);
   const kms = new Kms({

@@ -1,9 +1,10 @@
 /**
  * `envelope audit query|verify` — the CloudTrail-like, hash-chained audit log (docs/ACCESS.md
- * "Audit log"): filter events by key, principal, event name, error and time; verify the chain and
- * the signed digests, naming the first edited, deleted, inserted or reordered event.
+ * "Audit log"): filter events by key, principal, event name, error and time; verify the keyed chain,
+ * the head file, the signed digests and the keystore anchor, naming each kind of tampering; sign a
+ * digest on demand.
  */
-import { openAuditLogFor, type AuditLog } from '@envelope/core';
+import { openAuditLogFor, type AuditLog, type VerifyReport } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
 import { UsageError, ExitError, EXIT_SERVICE } from '../errors.js';
 import { renderTable } from '../util/render.js';
@@ -58,9 +59,24 @@ export async function auditQuery(ctx: CliContext, args: AuditQueryArgs): Promise
   );
 }
 
-export async function auditVerify(ctx: CliContext, args: { account?: string }): Promise<void> {
+export async function auditVerify(ctx: CliContext, args: { account?: string; strict?: boolean }): Promise<void> {
   const { log, account } = await openAudit(ctx);
-  const report = log.verify(args.account ?? account);
-  await ctx.print(report);
+  const report = log.verify(args.account ?? account, { strict: args.strict === true });
+  await ctx.print(report, renderVerify(report));
   if (!report.ok) throw new ExitError(EXIT_SERVICE);
+}
+
+function renderVerify(r: VerifyReport): string {
+  const lines = [
+    `${r.ok ? 'ok' : 'FAILED'}: ${r.events} events, ${r.digests} digests, signed through event ${r.signedThrough}, anchored in the keystore through event ${r.anchoredThrough}, ${r.unanchored} unanchored`,
+  ];
+  if (r.legacy) lines.push(`legacy (v1) log: ${r.legacy.events} events, ${r.legacy.migrated ? 'moved aside and anchored at migration' : 'not migrated yet (unanchored)'}`);
+  for (const i of r.issues) lines.push(`  ${i.kind}: ${i.message}`);
+  return lines.join('\n');
+}
+
+export async function auditDigest(ctx: CliContext, args: { account?: string }): Promise<void> {
+  const { log, account } = await openAudit(ctx);
+  const d = await log.writeDigest(args.account ?? account);
+  await ctx.print({ Digest: d ?? null }, d ? `signed digest ${d.digestSequence} over events ${d.startSequence} to ${d.endSequence}` : 'nothing to sign: every event is covered by a digest');
 }

@@ -1,38 +1,55 @@
 /**
- * The audit log's hash chain and signed digests, after CloudTrail log file integrity validation
- * (AWS CloudTrail User Guide, "Validating CloudTrail log file integrity" and "CloudTrail digest
- * file structure"). One JSON line per event:
+ * The audit log's keyed chain (format v2; docs/ACCESS.md "Audit log"), after CloudTrail log file
+ * integrity validation (AWS CloudTrail User Guide, "Validating CloudTrail log file integrity",
+ * "CloudTrail digest file structure"), with one change: events are chained with HMAC-SHA-256
+ * (RFC 2104) under a key derived from a secret sealed by the keystore root key, so writing an event
+ * that verifies needs the root key (CloudTrail's unkeyed SHA-256 chain can be recomputed by anyone
+ * who can write the files).
  *
- *   { "sequence": n, "previousHash": hex(SHA-256(line n-1)), "event": { …CloudTrail event… } }
+ * Keys: a 32-byte audit secret S; macKey = HKDF-SHA-256(S, info "envelope-audit/v2/event-mac"),
+ * the digest signing seed = HKDF-SHA-256(S, info "envelope-audit/v2/digest-signing") (Ed25519).
  *
- * where the first line's previousHash is GENESIS_HASH and SHA-256 is taken over the exact UTF-8
- * bytes of the previous line without its newline. A digest record (separate file) signs, with
- * Ed25519, the sequence and hash of the last event it covers and the previous digest's signature,
- * so rewriting the chain after an edit is caught too.
+ * Event line (one per event, `\n`-terminated): the bytes of
+ *   body = JSON.stringify({ v: 2, sequence, previousMac, event })
+ * with `,"mac":"<hex>"` inserted before the final `}`, where
+ *   mac = HMAC(macKey, "envelope-audit-event/v2\n" || accountId || "\n" || body)
+ * and previousMac is the previous event's mac (GENESIS_MAC for event 1). The MAC covers the exact
+ * bytes, so no canonical JSON is needed.
+ *
+ * Digest line: Ed25519 over the fields of DigestRecord (digestPayload), chaining to the previous
+ * digest's signature and naming the last event it covers by sequence and mac.
+ *
+ * Head and anchor: HMAC statements "account A's chain reached event n with mac m" (headMac,
+ * anchorMac): the head file is rewritten after every commit, the anchor (with the last digest) is
+ * kept in the keystore (audit-trust.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { AuditEvent } from './audit-event.js';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export const AUDIT_FORMAT_VERSION = 2;
+export const GENESIS_MAC = '0'.repeat(64);
+export const AUDIT_SECRET_LENGTH = 32;
 
 export interface AuditRecord {
+  readonly v: 2;
   readonly sequence: number;
-  readonly previousHash: string;
+  readonly previousMac: string;
   readonly event: AuditEvent;
+  readonly mac: string;
 }
 
 export interface DigestRecord {
-  readonly digestVersion: 1;
+  readonly digestVersion: 2;
   readonly accountId: string;
-  /** 1, 2, 3, … */
+  /** 1, 2, 3, … for the life of the account's log (never restarts). */
   readonly digestSequence: number;
   readonly digestTime: string;
   /** First and last event sequence covered by this digest (start = previous end + 1). */
   readonly startSequence: number;
   readonly endSequence: number;
-  /** SHA-256 (hex) of the line holding event `endSequence`. */
-  readonly lastEventHash: string;
+  /** The mac of event `endSequence`. */
+  readonly lastEventMac: string;
   /** Signature (hex) of the previous digest, or null for the first. */
   readonly previousDigestSignature: string | null;
   /** Ed25519 public key (hex) that signed this digest. */
@@ -40,27 +57,117 @@ export interface DigestRecord {
   readonly signature: string;
 }
 
+/** The head file's content: the last committed event of an account, MAC'd. */
+export interface HeadRecord {
+  readonly v: 2;
+  readonly accountId: string;
+  readonly sequence: number;
+  readonly mac: string;
+  readonly headMac: string;
+}
+
 const enc = new TextEncoder();
 
 export function toHex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 export function fromHex(s: string): Uint8Array {
   if (!/^([0-9a-f]{2})*$/i.test(s)) throw new RangeError('"hex" expected an even-length hex string');
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(i * 2, i * 2 + 2), 16);
-  return out;
+  return new Uint8Array(Buffer.from(s, 'hex'));
 }
 
-/** SHA-256 (hex) of one log line (without its newline). */
-export function hashLine(line: string): string {
-  return createHash('sha256').update(line, 'utf8').digest('hex');
+export function isHex64(s: unknown): s is string {
+  return typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
 }
 
-/** Serializes one record as its log line (no newline). */
-export function encodeRecord(r: AuditRecord): string {
-  return JSON.stringify({ sequence: r.sequence, previousHash: r.previousHash, event: r.event });
+/** True when a log line lacking its newline is nonetheless complete (a whole JSON value; a torn write never is). */
+export function isCompleteLine(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The lines of a log file, without a torn last line (returned apart: a write cut short by a crash). */
+export function splitLines(text: string): { lines: string[]; torn?: string } {
+  const lines = text.split('\n');
+  const last = lines.pop()!;
+  if (last === '' || isCompleteLine(last)) return { lines: last === '' ? lines : [...lines, last] };
+  return { lines, torn: last };
+}
+
+/** The keys derived from the audit secret: the event MAC key and the digest signer. */
+export interface AuditKeys {
+  readonly macKey: Uint8Array;
+  readonly signer: DigestSigner;
+}
+
+export function deriveAuditKeys(secret: Uint8Array): AuditKeys {
+  if (!(secret instanceof Uint8Array) || secret.length !== AUDIT_SECRET_LENGTH) {
+    throw new RangeError(`"secret" expected Uint8Array of length ${AUDIT_SECRET_LENGTH}, got length=${secret?.length}`);
+  }
+  const derive = (info: string) => new Uint8Array(hkdfSync('sha256', secret, new Uint8Array(0), info, 32));
+  const seed = derive('envelope-audit/v2/digest-signing');
+  const signer = ed25519Signer(seed);
+  seed.fill(0);
+  return { macKey: derive('envelope-audit/v2/event-mac'), signer };
+}
+
+function hmac(key: Uint8Array, domain: string, accountId: string, data: string): string {
+  return createHmac('sha256', key).update(`${domain}\n${accountId}\n`, 'utf8').update(data, 'utf8').digest('hex');
+}
+
+/** Encodes event `sequence` of `accountId` chained after `previousMac`: the line (no newline) and its mac. */
+export function encodeRecord(
+  macKey: Uint8Array, accountId: string, r: { sequence: number; previousMac: string; event: AuditEvent },
+): { line: string; mac: string } {
+  const body = JSON.stringify({ v: AUDIT_FORMAT_VERSION, sequence: r.sequence, previousMac: r.previousMac, event: r.event });
+  const mac = hmac(macKey, 'envelope-audit-event/v2', accountId, body);
+  return { line: `${body.slice(0, -1)},"mac":"${mac}"}`, mac };
+}
+
+const MAC_SUFFIX = /,"mac":"([0-9a-f]{64})"\}$/;
+
+/** The record of a line when it is a well-formed v2 record (MAC not checked), else undefined. */
+export function parseRecord(line: string): AuditRecord | undefined {
+  if (!MAC_SUFFIX.test(line)) return undefined;
+  try {
+    const r = JSON.parse(line) as AuditRecord;
+    if (r.v !== 2 || !Number.isSafeInteger(r.sequence) || r.sequence < 1 || !isHex64(r.previousMac) || typeof r.event !== 'object' || r.event === null) return undefined;
+    return r;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the line's mac is the HMAC of its bytes under `macKey` for `accountId`. */
+export function lineAuthentic(macKey: Uint8Array, accountId: string, line: string): boolean {
+  const m = MAC_SUFFIX.exec(line);
+  if (!m) return false;
+  const body = line.slice(0, line.length - m[0].length) + '}';
+  return hmac(macKey, 'envelope-audit-event/v2', accountId, body) === m[1];
+}
+
+export function headMac(macKey: Uint8Array, accountId: string, sequence: number, mac: string): string {
+  return hmac(macKey, 'envelope-audit-head/v2', accountId, `${sequence}\n${mac}`);
+}
+
+export function encodeHead(macKey: Uint8Array, accountId: string, sequence: number, mac: string): HeadRecord {
+  return { v: 2, accountId, sequence, mac, headMac: headMac(macKey, accountId, sequence, mac) };
+}
+
+/** The head record in `text` when it parses and its MAC verifies, else undefined. */
+export function readHead(macKey: Uint8Array, accountId: string, text: string): HeadRecord | undefined {
+  try {
+    const h = JSON.parse(text) as HeadRecord;
+    if (h.v !== 2 || h.accountId !== accountId || !Number.isSafeInteger(h.sequence) || !isHex64(h.mac)) return undefined;
+    return h.headMac === headMac(macKey, accountId, h.sequence, h.mac) ? h : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Signs digests: an Ed25519 secret key (32 bytes). */
@@ -79,8 +186,8 @@ export function ed25519Signer(secretKey: Uint8Array): DigestSigner {
 
 function digestPayload(d: Omit<DigestRecord, 'signature'>): Uint8Array {
   return enc.encode(JSON.stringify([
-    'envelope-audit-digest/v1', d.digestVersion, d.accountId, d.digestSequence, d.digestTime, d.startSequence,
-    d.endSequence, d.lastEventHash, d.previousDigestSignature, d.publicKey,
+    'envelope-audit-digest/v2', d.digestVersion, d.accountId, d.digestSequence, d.digestTime, d.startSequence,
+    d.endSequence, d.lastEventMac, d.previousDigestSignature, d.publicKey,
   ]));
 }
 
@@ -90,13 +197,12 @@ export function signDigest(d: Omit<DigestRecord, 'signature' | 'publicKey'>, sig
   return { ...body, signature: toHex(signer.sign(digestPayload(body))) };
 }
 
-/** True when the digest's signature verifies under `publicKey` (hex; defaults to the record's own). */
-export function verifyDigestSignature(d: DigestRecord, trustedPublicKey?: string): boolean {
+/** True when the digest is a v2 digest whose signature verifies under `trustedPublicKey` (hex). */
+export function verifyDigestSignature(d: DigestRecord, trustedPublicKey: string): boolean {
   try {
-    const pk = trustedPublicKey ?? d.publicKey;
-    if (pk.toLowerCase() !== d.publicKey.toLowerCase()) return false;
+    if (d.digestVersion !== 2 || trustedPublicKey.toLowerCase() !== String(d.publicKey).toLowerCase()) return false;
     const { signature, ...body } = d;
-    return ed25519.verify(fromHex(signature), digestPayload(body), fromHex(pk));
+    return ed25519.verify(fromHex(signature), digestPayload(body), fromHex(trustedPublicKey));
   } catch {
     return false;
   }

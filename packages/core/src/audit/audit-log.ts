@@ -1,298 +1,281 @@
 /**
- * The append-only audit log on disk (docs/ACCESS.md "Audit log"), after CloudTrail log files and
- * digest files: per account, `<dir>/<accountId>/events.jsonl` (one hash-chained record per line,
- * see audit-chain.ts) and `<dir>/<accountId>/digests.jsonl` (signed digests written every
- * `digestEvery` events or `digestIntervalMs`, and on demand).
+ * The audit log on disk (docs/ACCESS.md "Audit log"), after CloudTrail log files and digest files.
+ * The one writer of the log: it owns chaining, MACs, digests, the head file and the keystore anchor
+ * (audit-chain.ts, audit-trust.ts). Per account, under `<dir>/<accountId>/`:
+ *   events.jsonl   one MAC-chained event per line
+ *   digests.jsonl  signed digests: at an account's first event, every `digestEvery` events, at the
+ *                  first commit `digestIntervalMs` after the last digest, and on demand
+ *   head.json      the last committed event (sequence + mac, MAC'd), rewritten after each commit
+ *   legacy/        a v1 log moved aside by the first v2 append (its length anchored in the keystore)
+ * and, in the keystore (section "audit"), the sealed audit secret and each account's anchor,
+ * rewritten with every digest (one keystore commit per digest, never per event).
  *
- * Appends are safe across processes: each takes the account's lock file, re-reads the tail of the
- * log (so it chains to whatever another process wrote), repairs a newline-less last line left by
- * a crash (see readTail), and writes the new line with one O_APPEND write. When that reaches the
- * disk depends on `durable` (see AuditLogOptions and docs/ACCESS.md "Crash window").
+ * Group commit: `append` queues the event; a commit takes every event queued for the account,
+ * takes the account's lock, re-reads the chain end when another process wrote since (never
+ * restarting behind the head file or the keystore anchor), writes them all with one O_APPEND
+ * write, rewrites head.json, signs a digest when one is due, releases the lock, then (durable:
+ * true) fdatasyncs the batch off the event loop, and only then resolves the appends — so a
+ * caller that answers after `append` resolves never answers for an event that is not written.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, fstatSync, ftruncateSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
 import { KeystoreException, ValidationException } from '../errors.js';
 import { acquireFileLock } from '../keystore/file-lock.js';
-import { writeFileAtomicSync } from '../keystore/atomic-file.js';
 import type { AuditEvent } from './audit-event.js';
 import {
-  encodeRecord, ed25519Signer, fromHex, GENESIS_HASH, hashLine, signDigest, toHex,
-  type AuditRecord, type DigestRecord, type DigestSigner,
+  encodeHead, encodeRecord, ed25519Signer, fromHex, GENESIS_MAC, lineAuthentic, parseRecord, readHead, signDigest, toHex,
+  type AuditKeys, type AuditRecord, type DigestRecord,
 } from './audit-chain.js';
-import { isCompleteLine, verifyAuditLog, type VerifyReport } from './audit-verify.js';
+import { hashLine, type LegacyAuditRecord } from './audit-legacy.js';
+import { anchorAuthentic, ensureAuditKeys, readAnchor, readAuditKeys, trustSection, writeAnchor, type AuditAnchor, type AuditKeystore } from './audit-trust.js';
+import { fileMark, readFirstLine, readTail, sameMark, type FileMark } from './audit-tail.js';
+import { isLegacyLog, verifyAuditLog, type AuditFiles, type VerifyOptions, type VerifyReport } from './audit-verify.js';
 import { queryAuditEvents, type AuditQuery } from './audit-query.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const DIGESTS_FILE = 'digests.jsonl';
-export const SIGNING_KEY_FILE = 'digest-signing.key';
-/** The signing key sealed under the keystore root key (when a sealer is given). */
+export const HEAD_FILE = 'head.json';
+export const LEGACY_DIR = 'legacy';
+export const LEGACY_EVENTS_FILE = 'events.v1.jsonl';
+export const LEGACY_DIGESTS_FILE = 'digests.v1.jsonl';
+/** The v1 digest signing key (sealed under the root key), kept to verify migrated v1 logs. */
 export const SEALED_SIGNING_KEY_FILE = 'digest-signing.key.sealed';
-const SIGNING_KEY_AAD = 'envelope/audit/digest-signing-key/v1';
-/** The digest public key (hex) next to a sealed signing key, for readers without the root key. */
-export const PUBLIC_KEY_FILE = 'digest-signing.pub';
-
-function verifyOnlySigner(pubPath: string): DigestSigner {
-  let publicKey: Uint8Array;
-  try {
-    publicKey = fromHex(readFileSync(pubPath, 'utf8').trim());
-  } catch (e) {
-    throw new KeystoreException(`Cannot read the audit digest public key ${pubPath}: ${(e as Error).message}`);
-  }
-  return {
-    publicKey,
-    sign() {
-      throw new KeystoreException('The audit digest signing key is sealed under the keystore root key: open the log with openAuditLogFor(store) to write digests');
-    },
-  };
-}
-
-/** Seals/opens the signing key (the keystore's Sealer satisfies it). */
-export interface KeySealer {
-  seal(plaintext: Uint8Array, aad: string): Uint8Array;
-  open(sealed: Uint8Array, aad: string): Uint8Array;
-}
+const LEGACY_SIGNING_KEY_AAD = 'envelope/audit/digest-signing-key/v1';
+/** The v1 unsealed signing key (v1 logs opened without a keystore). */
+export const SIGNING_KEY_FILE = 'digest-signing.key';
 
 export interface AuditLogOptions {
   /** Root directory of the audit log (one sub-directory per account). */
   readonly dir: string;
+  /** The keystore holding the sealed audit secret and the anchors (Keystore satisfies it). */
+  readonly keystore: AuditKeystore;
   readonly clock?: Clock;
   readonly random?: Random;
-  /**
-   * Digest signer. Default: an Ed25519 key kept in `<dir>/digest-signing.key.sealed`, sealed with
-   * `sealer` (the keystore root key), or in `<dir>/digest-signing.key` (hex, mode 0600) without one.
-   */
-  readonly signer?: DigestSigner;
-  readonly sealer?: KeySealer;
-  /** Write a digest after this many new events. Default 100. */
+  /** Write a digest (and anchor it in the keystore) after this many new events. Default 100. */
   readonly digestEvery?: number;
-  /** …or at the first append after the last digest is older than this (injected clock; no timer). Default one hour. */
+  /** …or at the first commit after the last digest is older than this (injected clock; no timer). Default one hour. */
   readonly digestIntervalMs?: number;
   /**
-   * When to fsync: true = after every event; "digest" (default) = the events file just before each
-   * digest and every digest, so a digest never covers events that did not reach the disk, but a
-   * power loss or OS crash can lose the events appended since the last digest that the OS had not
-   * yet written back (up to `digestEvery` - 1 per account; verify cannot see that loss, as those
-   * events were never signed); false = never (tests). A process crash loses no event whose append
-   * resolved (each event is one write(2) to an O_APPEND file, in the OS's cache).
+   * true (default): each commit's events are fdatasynced before their appends resolve (one sync
+   * per group of events); "digest": the events file is synced just before each digest (a power
+   * loss can lose events appended since, which verify cannot see); false: never (tests).
+   * A process crash loses no event whose append resolved, in every mode.
    */
   readonly durable?: boolean | 'digest';
   readonly lockTimeoutMs?: number;
+  /** Most events written by one commit. Default 512. */
+  readonly maxBatch?: number;
 }
 
 const ACCOUNT_RE = /^\d{12}$/;
+/** head.json's fixed size: its JSON padded with spaces and a newline. */
+const HEAD_SIZE = 512;
+const fdatasyncAsync = promisify(fdatasync);
 
 function checkAccount(accountId: string): void {
   if (!ACCOUNT_RE.test(accountId)) throw new ValidationException(`accountId must be 12 digits, got "${accountId}"`);
 }
 
-/**
- * Reads the last line of a log file, repairing a newline-less tail left by a crash first: a
- * complete record whose newline was lost gets its newline; a torn record (its write never
- * completed, so it was never committed) is truncated. Works on bytes: a chunk may start inside a
- * multi-byte character.
- */
-function readTail(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  const fd = openSync(path, 'r+');
-  try {
-    let size = fstatSync(fd).size;
-    let chunk = 4096;
-    while (size > 0) {
-      const start = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - start);
-      readSync(fd, buf, 0, buf.length, start);
-      const nl = buf.lastIndexOf(0x0a);
-      if (nl < 0 && start > 0) { chunk *= 2; continue; }
-      if (nl !== buf.length - 1) {
-        const tail = buf.toString('utf8', nl + 1);
-        if (isCompleteLine(tail)) {
-          writeSync(fd, '\n', size);
-          return tail;
-        }
-        size = start + nl + 1;
-        ftruncateSync(fd, size);
-        continue;
-      }
-      const prev = nl > 0 ? buf.lastIndexOf(0x0a, nl - 1) : -1;
-      if (prev >= 0) return buf.toString('utf8', prev + 1, nl);
-      if (start === 0) return buf.toString('utf8', 0, nl);
-      chunk *= 2;
-    }
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The last record of a log file, parsed. Appends chain to it, so one that is not a record (the
- * file was edited) stops them with a typed error instead of chaining to garbage.
- */
-function parseLast<T>(line: string, path: string, valid: (v: T) => boolean): T {
-  let v: T | undefined;
-  try {
-    v = JSON.parse(line) as T;
-  } catch { /* below */ }
-  if (v === undefined || v === null || typeof v !== 'object' || !valid(v)) {
-    throw new KeystoreException(`The last line of ${path} is not a valid record, so nothing can be appended after it; see \`envelope audit verify\``);
-  }
-  return v;
-}
-
-interface FileMark {
-  readonly ino: number;
-  readonly size: number;
-}
+interface ChainHead { readonly sequence: number; readonly mac: string }
+interface DigestHead { readonly digestSequence: number; readonly signature: string; readonly endSequence: number; readonly digestTime?: string | undefined }
 
 interface TailCache {
-  readonly events: FileMark & { readonly lastHash: string; readonly sequence: number };
-  readonly digest: FileMark & { readonly last?: DigestRecord };
+  readonly events: FileMark & ChainHead;
+  readonly digest: (FileMark & { readonly last?: DigestHead | undefined }) | undefined;
 }
 
-function fileMark(path: string): FileMark | undefined {
-  try {
-    const st = statSync(path);
-    return { ino: st.ino, size: st.size };
-  } catch {
-    return undefined;
-  }
+interface Pending {
+  readonly event: AuditEvent;
+  readonly resolve: (r: AuditRecord) => void;
+  readonly reject: (e: unknown) => void;
 }
 
-/** The eventTime of the first event in a log file (reads only its first line). */
-function firstEventTime(path: string): string | undefined {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(65536);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.subarray(0, n).toString('utf8');
-    const nl = text.indexOf('\n');
-    if (nl < 0) return undefined;
-    return (JSON.parse(text.slice(0, nl)) as AuditRecord).event.eventTime;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
+type Paths = ReturnType<AuditLog['paths']>;
 
 export class AuditLog {
   readonly dir: string;
+  readonly keystore: AuditKeystore;
   private readonly clock: Clock;
   private readonly random: Random;
-  private readonly signer: DigestSigner;
   private readonly digestEvery: number;
   private readonly digestIntervalMs: number;
   private readonly durable: boolean | 'digest';
   private readonly lockTimeoutMs: number;
-  private readonly queues = new Map<string, Promise<unknown>>();
-  /** Per account: what this process last saw at the end of its files (valid while size/inode match). */
+  private readonly maxBatch: number;
+  private keysCache: AuditKeys | undefined;
+  /** Commits (groups of events written together) and events written by this handle. */
+  readonly stats = { commits: 0, events: 0 };
+  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Syncs still running for groups already written (flush waits for them). */
+  private readonly syncing = new Set<Promise<void>>();
+  private readonly pending = new Map<string, { items: Pending[]; running?: Promise<void> | undefined }>();
+  /** Per account: what this process last wrote at the end of its files (valid while size/inode match). */
   private readonly tails = new Map<string, TailCache>();
 
-  private constructor(opts: AuditLogOptions, signer: DigestSigner) {
+  private constructor(opts: AuditLogOptions) {
     this.dir = opts.dir;
+    this.keystore = opts.keystore;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
-    this.signer = signer;
     this.digestEvery = opts.digestEvery ?? 100;
     this.digestIntervalMs = opts.digestIntervalMs ?? 3_600_000;
-    this.durable = opts.durable ?? 'digest';
+    this.durable = opts.durable ?? true;
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
+    this.maxBatch = opts.maxBatch ?? 512;
   }
 
-  /** Opens (creating) the audit directory and its digest signing key. */
+  /** Opens (creating) the audit directory. The audit secret is created in the keystore at the first append. */
   static open(opts: AuditLogOptions): AuditLog {
     try {
       mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new KeystoreException(`Cannot create the audit directory ${opts.dir}: ${(e as Error).message}`);
     }
-    let signer = opts.signer;
-    const sealedPath = join(opts.dir, SEALED_SIGNING_KEY_FILE);
-    if (!signer && !opts.sealer && existsSync(sealedPath)) {
-      // The log belongs to a keystore (its key is sealed) but no sealer was given: open it for
-      // query/verify with the recorded public key; writing a digest needs openAuditLogFor(store).
-      signer = verifyOnlySigner(join(opts.dir, PUBLIC_KEY_FILE));
-    }
-    if (!signer) {
-      const sealer = opts.sealer;
-      const keyPath = join(opts.dir, sealer ? SEALED_SIGNING_KEY_FILE : SIGNING_KEY_FILE);
-      const readKey = (): Uint8Array => {
-        const raw = readFileSync(keyPath);
-        try {
-          return sealer ? sealer.open(new Uint8Array(raw), SIGNING_KEY_AAD) : fromHex(raw.toString('utf8').trim());
-        } catch (e) {
-          throw new KeystoreException(`Cannot read the audit digest signing key ${keyPath}: ${(e as Error).message}`);
-        }
-      };
-      let secret: Uint8Array;
-      if (existsSync(keyPath)) {
-        secret = readKey();
-      } else {
-        // Created only if absent (hard link, never a replace): of processes racing to create it,
-        // one wins and the others adopt its key, so every digest is signed by the key on disk.
-        secret = (opts.random ?? systemRandom)(32);
-        const bytes = sealer ? sealer.seal(secret, SIGNING_KEY_AAD) : new TextEncoder().encode(toHex(secret) + '\n');
-        try {
-          writeFileAtomicSync(keyPath, bytes, 0o600, true, false);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-          secret.fill(0);
-          secret = readKey();
-        }
-      }
-      signer = ed25519Signer(secret);
-      const pubPath = join(opts.dir, PUBLIC_KEY_FILE);
-      if (sealer && !existsSync(pubPath)) {
-        try {
-          writeFileAtomicSync(pubPath, new TextEncoder().encode(toHex(signer.publicKey) + '\n'), 0o644, true, false);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // a racer wrote the same key's public half
-        }
-      }
-      secret.fill(0);
-    }
-    return new AuditLog(opts, signer);
+    return new AuditLog(opts);
   }
 
-  /** The digest signing public key (hex) to pass to verify as the trusted key. */
-  get publicKey(): string {
-    return toHex(this.signer.publicKey);
+  private async keys(): Promise<AuditKeys> {
+    this.keysCache ??= await ensureAuditKeys(this.keystore, this.random);
+    return this.keysCache;
+  }
+
+  /** The digest signing public key (hex), or undefined before the keystore holds an audit secret. */
+  get publicKey(): string | undefined {
+    this.keysCache ??= readAuditKeys(this.keystore);
+    return this.keysCache ? toHex(this.keysCache.signer.publicKey) : undefined;
   }
 
   private paths(accountId: string) {
     const d = join(this.dir, accountId);
-    return { dir: d, events: join(d, EVENTS_FILE), digests: join(d, DIGESTS_FILE), lock: join(d, 'audit.lock') };
+    return {
+      dir: d, events: join(d, EVENTS_FILE), digests: join(d, DIGESTS_FILE), head: join(d, HEAD_FILE), lock: join(d, 'audit.lock'),
+      legacyDir: join(d, LEGACY_DIR), legacyEvents: join(d, LEGACY_DIR, LEGACY_EVENTS_FILE), legacyDigests: join(d, LEGACY_DIR, LEGACY_DIGESTS_FILE),
+    };
   }
 
+  /** Runs `fn` after every earlier commit/digest of the account in this process. */
   private serialize<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(accountId) ?? Promise.resolve();
+    const prev = this.chains.get(accountId) ?? Promise.resolve();
     const run = prev.then(fn);
-    this.queues.set(accountId, run.catch(() => undefined));
+    this.chains.set(accountId, run.catch(() => undefined));
     return run;
   }
 
-  private async locked<T>(accountId: string, fn: () => T): Promise<T> {
+  private async locked<T>(accountId: string, fn: (p: Paths) => Promise<T>): Promise<T> {
     const p = this.paths(accountId);
-    if (!this.tails.has(accountId)) mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(p.dir, { recursive: true, mode: 0o700 });
     const lock = await acquireFileLock(p.lock, { clock: this.clock, random: this.random, timeoutMs: this.lockTimeoutMs });
     try {
-      return fn();
+      return await fn(p);
     } finally {
       lock.release();
     }
   }
 
-  /** Appends one line with a single O_APPEND write; returns the file's identity and new size. */
-  private appendLine(path: string, line: string, sync = this.durable === true): FileMark {
+  /** The keystore's anchor of the account when its MAC verifies. */
+  private anchorOf(accountId: string, keys: AuditKeys): AuditAnchor | undefined {
+    const a = readAnchor(this.keystore.read(), accountId);
+    return a && anchorAuthentic(keys.macKey, accountId, a) ? a : undefined;
+  }
+
+  /**
+   * Moves a v1 log aside (first v2 append): `legacy/events.v1.jsonl` and `legacy/digests.v1.jsonl`,
+   * and anchors its length and last line hash in the keystore, so later changes to it are caught.
+   */
+  private async migrateLegacy(accountId: string, p: Paths, keys: AuditKeys): Promise<void> {
+    const first = readFirstLine(p.events);
+    if (first === undefined || !isLegacyLog(first + '\n')) return;
+    if (existsSync(p.legacyDir)) {
+      throw new KeystoreException(`${p.events} holds v1 events but ${p.legacyDir} already exists (a v1 writer appended after the migration?); see \`envelope audit verify\``);
+    }
+    const last = readTail(p.events);
+    const rec = last === undefined ? undefined : JSON.parse(last) as LegacyAuditRecord;
+    const count = readFileSync(p.events, 'utf8').split('\n').filter(Boolean).length;
+    mkdirSync(p.legacyDir, { mode: 0o700 });
+    renameSync(p.events, p.legacyEvents);
+    if (existsSync(p.digests)) renameSync(p.digests, p.legacyDigests);
+    await writeAnchor(this.keystore, keys.macKey, accountId, {
+      sequence: 0, mac: GENESIS_MAC, digestSequence: 0, digestSignature: '',
+      legacy: { events: count, lastHash: last !== undefined && rec ? hashLine(last) : '' },
+    });
+    this.tails.delete(accountId);
+  }
+
+  /**
+   * The end of the account's chain. From cache while the events file is as this process left it;
+   * otherwise from the file's last line, but never behind head.json or the keystore anchor: a log
+   * whose tail (or whole file) was removed continues after the last known event, so the removal
+   * shows as a gap instead of a silent restart at 1.
+   */
+  private chainHead(accountId: string, p: Paths, keys: AuditKeys): ChainHead {
+    const cached = this.tails.get(accountId)?.events;
+    if (cached && sameMark(cached, fileMark(p.events))) return cached;
+    let head: ChainHead = { sequence: 0, mac: GENESIS_MAC };
+    const last = readTail(p.events);
+    if (last !== undefined) {
+      const rec = parseRecord(last);
+      if (!rec || !lineAuthentic(keys.macKey, accountId, last)) {
+        throw new KeystoreException(`The last line of ${p.events} is not a valid audit record, so nothing can be appended after it; see \`envelope audit verify\``);
+      }
+      head = rec;
+    }
+    let headFile: string | undefined;
+    try { headFile = readFileSync(p.head, 'utf8'); } catch { /* absent */ }
+    const h = headFile !== undefined ? readHead(keys.macKey, accountId, headFile) : undefined;
+    if (h && h.sequence > head.sequence) head = h;
+    const a = this.anchorOf(accountId, keys);
+    if (a && a.sequence > head.sequence) head = a;
+    return { sequence: head.sequence, mac: head.mac };
+  }
+
+  /** The last digest: from cache, the digests file, or the keystore anchor when that is later. */
+  private digestHead(accountId: string, p: Paths, keys: AuditKeys): DigestHead | undefined {
+    const cached = this.tails.get(accountId)?.digest;
+    if (cached && sameMark(cached, fileMark(p.digests))) return cached.last;
+    let last: DigestHead | undefined;
+    const t = readTail(p.digests);
+    if (t !== undefined) {
+      let d: DigestRecord | undefined;
+      try { d = JSON.parse(t) as DigestRecord; } catch { /* below */ }
+      if (!d || !Number.isSafeInteger(d.digestSequence) || !Number.isSafeInteger(d.endSequence) || typeof d.signature !== 'string') {
+        throw new KeystoreException(`The last line of ${p.digests} is not a valid digest, so no digest can follow it; see \`envelope audit verify\``);
+      }
+      last = d;
+    }
+    const a = this.anchorOf(accountId, keys);
+    if (a && a.digestSequence > (last?.digestSequence ?? 0)) {
+      last = { digestSequence: a.digestSequence, signature: a.digestSignature, endSequence: a.sequence };
+    }
+    return last;
+  }
+
+  /**
+   * Rewrites head.json in place: one write of a fixed-size record (padded with spaces) at offset 0,
+   * never truncated or renamed (a rename per commit costs more than the commit's appends on ext4).
+   */
+  private writeHead(p: Paths, keys: AuditKeys, accountId: string, head: ChainHead): void {
+    const text = JSON.stringify(encodeHead(keys.macKey, accountId, head.sequence, head.mac));
+    const buf = Buffer.alloc(HEAD_SIZE, 0x20);
+    buf.write(text, 0, 'utf8');
+    buf[HEAD_SIZE - 1] = 0x0a;
+    const fd = openSync(p.head, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    try {
+      if (writeSync(fd, buf, 0, HEAD_SIZE, 0) !== HEAD_SIZE) throw new KeystoreException(`Short write to ${p.head}`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Appends a line with one O_APPEND write; returns the file's new mark. */
+  private appendLines(path: string, text: string, sync: boolean): FileMark {
     const fd = openSync(path, 'a', 0o600);
     try {
-      const data = Buffer.from(line + '\n', 'utf8');
-      // A short write (disk full) leaves a torn line: fail without caching the new end, so the
-      // next append re-reads the tail and removes it instead of chaining after it.
+      const data = Buffer.from(text, 'utf8');
       const n = writeSync(fd, data);
       if (n !== data.length) throw new KeystoreException(`Short write to ${path} (${n} of ${data.length} bytes; is the disk full?): the record was not written`);
-      if (sync) fsyncSync(fd);
+      if (sync) fdatasyncSync(fd);
       const st = fstatSync(fd);
       return { ino: st.ino, size: st.size };
     } finally {
@@ -300,115 +283,189 @@ export class AuditLog {
     }
   }
 
-  /** The chain head (last hash and sequence) of an account's events file, from cache when unchanged. */
-  private head(accountId: string, path: string): TailCache['events'] {
-    const cached = this.tails.get(accountId)?.events;
-    const mark = fileMark(path);
-    if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
-    const last = readTail(path);
-    const after = fileMark(path) ?? { ino: 0, size: 0 };
-    if (last === undefined) return { ...after, lastHash: GENESIS_HASH, sequence: 0 };
-    const { sequence } = parseLast<AuditRecord>(last, path, (r) => Number.isInteger(r.sequence));
-    return { ...after, lastHash: hashLine(last), sequence };
-  }
-
-  /** The last digest of an account, from cache when the digests file is unchanged. */
-  private digestHead(accountId: string, path: string): TailCache['digest'] {
-    const cached = this.tails.get(accountId)?.digest;
-    const mark = fileMark(path);
-    if (cached && mark && cached.ino === mark.ino && cached.size === mark.size) return cached;
-    const t = readTail(path);
-    const after = fileMark(path) ?? { ino: 0, size: 0 };
-    return { ...after, ...(t === undefined ? {} : { last: parseLast<DigestRecord>(t, path, (d) => Number.isInteger(d.endSequence)) }) };
-  }
-
-  /** Appends one event to `accountId`'s log; may also write a digest. Returns the record. */
-  append(accountId: string, event: AuditEvent): Promise<AuditRecord> {
-    checkAccount(accountId);
-    return this.serialize(accountId, () => this.locked(accountId, () => {
-      const p = this.paths(accountId);
-      const head = this.head(accountId, p.events);
-      const sequence = head.sequence + 1;
-      const record: AuditRecord = { sequence, previousHash: head.lastHash, event };
-      const line = encodeRecord(record);
-      const lineHash = hashLine(line);
-      const mark = this.appendLine(p.events, line);
-      let digest = this.digestHead(accountId, p.digests);
-      const lastDigest = digest.last;
-      const since = sequence - (lastDigest?.endSequence ?? 0);
-      // Age of the oldest undigested state: since the last digest, or since the first event.
-      const since0 = lastDigest?.digestTime ?? (sequence === 1 ? event.eventTime : firstEventTime(p.events) ?? event.eventTime);
-      const age = this.clock().getTime() - Date.parse(since0);
-      if (since >= this.digestEvery || age >= this.digestIntervalMs) {
-        const d = this.writeDigestLocked(accountId, lastDigest, sequence, lineHash);
-        digest = { ...(fileMark(p.digests) ?? { ino: 0, size: 0 }), last: d };
-      }
-      this.tails.set(accountId, { events: { ...mark, lastHash: lineHash, sequence }, digest });
-      return record;
-    }));
-  }
-
-  private lastDigest(accountId: string): DigestRecord | undefined {
-    return this.digestHead(accountId, this.paths(accountId).digests).last;
-  }
-
-  private writeDigestLocked(accountId: string, last: DigestRecord | undefined, endSequence: number, lastEventHash: string): DigestRecord {
+  /** Signs a digest over events up to `head` and anchors it in the keystore (under the account lock). */
+  private async digestLocked(accountId: string, p: Paths, keys: AuditKeys, last: DigestHead | undefined, head: ChainHead): Promise<DigestHead> {
     const d = signDigest({
-      digestVersion: 1,
+      digestVersion: 2,
       accountId,
       digestSequence: (last?.digestSequence ?? 0) + 1,
       digestTime: this.clock().toISOString(),
       startSequence: (last?.endSequence ?? 0) + 1,
-      endSequence,
-      lastEventHash,
+      endSequence: head.sequence,
+      lastEventMac: head.mac,
       previousDigestSignature: last?.signature ?? null,
-    }, this.signer);
-    const p = this.paths(accountId);
-    if (this.durable === 'digest') {
-      // The events a digest covers reach the disk before the digest does.
-      const fd = openSync(p.events, 'r');
-      try { fsyncSync(fd); } finally { closeSync(fd); }
-    }
-    this.appendLine(p.digests, JSON.stringify(d), this.durable !== false);
+    }, keys.signer);
+    const mark = this.appendLines(p.digests, JSON.stringify(d) + '\n', this.durable !== false);
+    this.tails.set(accountId, { events: this.tails.get(accountId)!.events, digest: { ...mark, last: d } });
+    await writeAnchor(this.keystore, keys.macKey, accountId, {
+      sequence: d.endSequence, mac: d.lastEventMac, digestSequence: d.digestSequence, digestSignature: d.signature,
+    });
     return d;
   }
 
-  /** Signs a digest covering every event not yet covered; undefined when there is none. */
-  writeDigest(accountId: string): Promise<DigestRecord | undefined> {
+  private digestDue(last: DigestHead | undefined, head: ChainHead, firstTime: string): boolean {
+    if (!last) return true;
+    if (head.sequence - last.endSequence >= this.digestEvery) return true;
+    const since = last.digestTime ?? firstTime;
+    return this.clock().getTime() - Date.parse(since) >= this.digestIntervalMs;
+  }
+
+  /**
+   * Writes one group of events (see the module comment) under the account lock. Returns the
+   * records and, separately, when they are durable: the next group is written while this one's
+   * fdatasync runs (a sync covers everything written to the file before it).
+   */
+  private async commit(accountId: string, events: readonly AuditEvent[]): Promise<{ records: AuditRecord[]; durable: Promise<void> }> {
+    const keys = await this.keys();
+    let fd: number | undefined;
+    let synced = this.durable !== true;
+    try {
+      const records = await this.locked(accountId, async (p) => {
+        if (!this.tails.has(accountId)) await this.migrateLegacy(accountId, p, keys);
+        let head = this.chainHead(accountId, p, keys);
+        const out: AuditRecord[] = [];
+        const lines: string[] = [];
+        for (const event of events) {
+          const sequence = head.sequence + 1;
+          const { line, mac } = encodeRecord(keys.macKey, accountId, { sequence, previousMac: head.mac, event });
+          lines.push(line + '\n');
+          out.push({ v: 2, sequence, previousMac: head.mac, event, mac });
+          head = { sequence, mac };
+        }
+        fd = openSync(p.events, 'a', 0o600);
+        this.stats.commits++;
+        this.stats.events += events.length;
+        const data = Buffer.from(lines.join(''), 'utf8');
+        const n = writeSync(fd, data);
+        // A short write (disk full) leaves a torn line: fail without caching the new end, so the
+        // next commit re-reads the tail and removes it instead of chaining after it.
+        if (n !== data.length) throw new KeystoreException(`Short write to ${p.events} (${n} of ${data.length} bytes; is the disk full?): the audit events were not written`);
+        const st = fstatSync(fd);
+        this.tails.set(accountId, { events: { ino: st.ino, size: st.size, ...head }, digest: this.tails.get(accountId)?.digest });
+        this.writeHead(p, keys, accountId, head);
+        const last = this.digestHead(accountId, p, keys);
+        this.tails.set(accountId, { events: this.tails.get(accountId)!.events, digest: { ...(fileMark(p.digests) ?? { ino: 0, size: 0 }), last } });
+        if (this.digestDue(last, head, events[0]!.eventTime)) {
+          // A digest never covers events that are not on disk.
+          if (this.durable !== false) await fdatasyncAsync(fd);
+          synced = true;
+          await this.digestLocked(accountId, p, keys, last, head);
+        }
+        return out;
+      });
+      const file = fd!;
+      fd = undefined;
+      const durable = (synced ? Promise.resolve() : fdatasyncAsync(file)).finally(() => closeSync(file));
+      return { records, durable };
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  private async drain(accountId: string, q: { items: Pending[]; running?: Promise<void> | undefined }): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r)); // let the appends of this turn join the group
+    const syncs: Promise<void>[] = [];
+    while (q.items.length > 0) {
+      const batch = q.items.splice(0, this.maxBatch);
+      try {
+        const { records, durable } = await this.serialize(accountId, () => this.commit(accountId, batch.map((b) => b.event)));
+        syncs.push(durable.then(
+          () => batch.forEach((b, i) => b.resolve(records[i]!)),
+          (e: unknown) => batch.forEach((b) => b.reject(new KeystoreException(`Cannot sync the audit log: ${(e as Error).message}`))),
+        ));
+      } catch (e) {
+        batch.forEach((b) => b.reject(e));
+      }
+    }
+    q.running = undefined;
+    const all = Promise.all(syncs).then(() => undefined);
+    this.syncing.add(all);
+    await all.finally(() => this.syncing.delete(all));
+  }
+
+  /** Appends one event to `accountId`'s log (group-committed with concurrent appends); may also write a digest. */
+  append(accountId: string, event: AuditEvent): Promise<AuditRecord> {
+    try {
+      checkAccount(accountId);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<AuditRecord>((resolve, reject) => {
+      let q = this.pending.get(accountId);
+      if (!q) this.pending.set(accountId, q = { items: [] });
+      q.items.push({ event, resolve, reject });
+      q.running ??= this.drain(accountId, q);
+    });
+  }
+
+  /** Waits for the appends queued so far. */
+  async flush(accountId?: string): Promise<void> {
+    const qs = accountId ? [this.pending.get(accountId)] : [...this.pending.values()];
+    await Promise.all(qs.map((q) => q?.running));
+    await Promise.all([...this.syncing]);
+  }
+
+  /** Signs (and anchors) a digest covering every event not yet covered; undefined when there is none. */
+  async writeDigest(accountId: string): Promise<DigestRecord | undefined> {
     checkAccount(accountId);
-    return this.serialize(accountId, () => this.locked(accountId, () => {
-      const head = this.head(accountId, this.paths(accountId).events);
+    await this.flush(accountId);
+    const keys = await this.keys();
+    return this.serialize(accountId, () => this.locked(accountId, async (p) => {
+      if (!this.tails.has(accountId)) await this.migrateLegacy(accountId, p, keys);
+      const head = this.chainHead(accountId, p, keys);
       if (head.sequence === 0) return undefined;
-      const lastDigest = this.lastDigest(accountId);
-      if (lastDigest && lastDigest.endSequence >= head.sequence) return undefined;
-      return this.writeDigestLocked(accountId, lastDigest, head.sequence, head.lastHash);
+      const last = this.digestHead(accountId, p, keys);
+      if (last && last.endSequence >= head.sequence) return undefined;
+      const m = fileMark(p.events);
+      this.tails.set(accountId, { events: { ...(m ?? { ino: 0, size: 0 }), ...head }, digest: undefined });
+      if (this.durable !== false && m) {
+        // A digest never covers events that are not on disk.
+        const fd = openSync(p.events, 'r');
+        try { fdatasyncSync(fd); } finally { closeSync(fd); }
+      }
+      return await this.digestLocked(accountId, p, keys, last, head) as DigestRecord;
     }));
   }
 
-  /** Accounts that have a log. */
+  /** Accounts that have a log or an anchor. */
   accounts(): string[] {
-    if (!existsSync(this.dir)) return [];
-    return readdirSync(this.dir).filter((n) => ACCOUNT_RE.test(n) && existsSync(join(this.dir, n, EVENTS_FILE))).sort();
+    const found = new Set<string>(Object.keys(trustSection(this.keystore.read())?.accounts ?? {}));
+    if (existsSync(this.dir)) for (const n of readdirSync(this.dir)) if (ACCOUNT_RE.test(n)) found.add(n);
+    return [...found].filter((a) => ACCOUNT_RE.test(a)).sort();
   }
 
-  /** The raw events and digests files of an account ('' when absent). */
-  readFiles(accountId: string): { events: string; digests: string } {
+  private read(path: string): string | undefined {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new KeystoreException(`Cannot read ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The account's files as verify takes them (undefined = absent). */
+  readFiles(accountId: string): AuditFiles {
     checkAccount(accountId);
     const p = this.paths(accountId);
     return {
-      events: existsSync(p.events) ? readFileSync(p.events, 'utf8') : '',
-      digests: existsSync(p.digests) ? readFileSync(p.digests, 'utf8') : '',
+      dir: existsSync(p.dir),
+      events: this.read(p.events), digests: this.read(p.digests), head: this.read(p.head),
+      legacyEvents: this.read(p.legacyEvents), legacyDigests: this.read(p.legacyDigests),
     };
   }
 
-  /** The events of an account in log order (unparseable lines are skipped; use verify to see them). */
+  /** The events of an account in log order, a migrated v1 log's first (unparseable lines are skipped; use verify). */
   events(accountId: string): AuditEvent[] {
+    const f = this.readFiles(accountId);
     const out: AuditEvent[] = [];
-    for (const line of this.readFiles(accountId).events.split('\n')) {
-      if (!line) continue;
-      try {
-        out.push((JSON.parse(line) as AuditRecord).event);
-      } catch { /* reported by verify */ }
+    for (const text of [f.legacyEvents, f.events]) {
+      for (const line of (text ?? '').split('\n')) {
+        if (!line) continue;
+        try {
+          const e = (JSON.parse(line) as { event?: AuditEvent }).event;
+          if (e && typeof e === 'object') out.push(e);
+        } catch { /* reported by verify */ }
+      }
     }
     return out;
   }
@@ -421,9 +478,32 @@ export class AuditLog {
     return queryAuditEvents(all, q);
   }
 
-  /** Verifies an account's chain and digests against this log's signing key. */
-  verify(accountId: string): VerifyReport {
-    const f = this.readFiles(accountId);
-    return verifyAuditLog(f.events, f.digests, this.publicKey);
+  /** The public key of the v1 digest signing key, to verify a legacy log's digests. */
+  private legacyPublicKey(): string | undefined {
+    const sealed = join(this.dir, SEALED_SIGNING_KEY_FILE);
+    const plain = join(this.dir, SIGNING_KEY_FILE);
+    let secret: Uint8Array | undefined;
+    try {
+      if (existsSync(sealed)) secret = this.keystore.sealer.open(new Uint8Array(readFileSync(sealed)), LEGACY_SIGNING_KEY_AAD);
+      else if (existsSync(plain)) secret = fromHex(readFileSync(plain, 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+    if (!secret) return undefined;
+    const pk = toHex(ed25519Signer(secret).publicKey);
+    secret.fill(0);
+    return pk;
+  }
+
+  /** Verifies an account's log against the keystore's audit secret and anchor. */
+  verify(accountId: string, opts: VerifyOptions = {}): VerifyReport {
+    const files = this.readFiles(accountId);
+    const keys = readAuditKeys(this.keystore);
+    const needsLegacy = files.legacyEvents !== undefined || (files.events !== undefined && isLegacyLog(files.events));
+    return verifyAuditLog(accountId, files, {
+      keys: keys ? { macKey: keys.macKey, publicKey: toHex(keys.signer.publicKey) } : undefined,
+      anchor: readAnchor(this.keystore.read(), accountId),
+      legacyPublicKey: needsLegacy ? this.legacyPublicKey() : undefined,
+    }, opts);
   }
 }

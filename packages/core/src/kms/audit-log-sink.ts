@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { systemRandom, type Clock, type Random } from '../defaults.js';
 import { arnAccount, buildAuditEvent, uuidFrom } from '../audit/audit-event.js';
-import { AuditLog, type AuditLogOptions, type KeySealer } from '../audit/audit-log.js';
+import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
+import type { AuditKeystore } from '../audit/audit-trust.js';
 import { isAccountId } from '../policy/principal.js';
 import type { AuditSink, KmsCallEvent } from './hooks.js';
 
@@ -25,7 +26,8 @@ export class AuditLogSink implements AuditSink {
     // The caller's account and every account owning a key of the call (service principals have none).
     const recipients = [...new Set([e.caller.accountId, ...e.resources.map(arnAccount)])].filter(isAccountId);
     const sharedEventId = recipients.length > 1 ? uuidFrom(this.random(16)) : undefined;
-    for (const recipient of recipients) {
+    // One event per recipient account, appended together (each joins its account's group commit).
+    await Promise.all(recipients.map((recipient) => {
       const event = buildAuditEvent({
         time: e.eventTime,
         operation: e.operation,
@@ -46,8 +48,8 @@ export class AuditLogSink implements AuditSink {
         ...(e.errorMessage ? { errorMessage: e.errorMessage } : {}),
         ...(sharedEventId ? { sharedEventId } : {}),
       });
-      await this.log.append(recipient, event);
-    }
+      return this.log.append(recipient, event);
+    }));
   }
 }
 
@@ -57,17 +59,21 @@ export function auditDirOf(home: string): string {
 }
 
 /**
- * Opens the audit log of a keystore: `<home>/audit`, digests signed with a key sealed under the
- * keystore's root key. This is what `new Kms({ store })` writes to; use it to query and verify.
- * `durable: true` fsyncs every event (docs/ACCESS.md "Crash window"; default: at digests).
+ * Opens the audit log of a keystore: `<home>/audit`, chained, signed and anchored with the audit
+ * secret sealed in the keystore under its root key. This is what `new Kms({ store })` writes to;
+ * use it to query and verify. `durable` (default true: each group commit is fdatasynced before
+ * its calls return): docs/ACCESS.md "Crash window".
  */
 export function openAuditLogFor(
-  store: { readonly home: string; readonly sealer: KeySealer; readonly clock?: Clock; readonly random?: Random },
-  opts: { readonly durable?: AuditLogOptions['durable'] } = {},
+  store: AuditKeystore & { readonly clock?: Clock; readonly random?: Random },
+  opts: { readonly durable?: AuditLogOptions['durable']; readonly clock?: Clock; readonly random?: Random; readonly digestEvery?: number } = {},
 ): AuditLog {
+  const clock = opts.clock ?? store.clock;
+  const random = opts.random ?? store.random;
   return AuditLog.open({
-    dir: auditDirOf(store.home), sealer: store.sealer,
-    ...(store.clock ? { clock: store.clock } : {}), ...(store.random ? { random: store.random } : {}),
+    dir: auditDirOf(store.home), keystore: store,
+    ...(clock ? { clock } : {}), ...(random ? { random } : {}),
     ...(opts.durable !== undefined ? { durable: opts.durable } : {}),
+    ...(opts.digestEvery !== undefined ? { digestEvery: opts.digestEvery } : {}),
   });
 }

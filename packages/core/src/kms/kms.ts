@@ -89,7 +89,7 @@ export class Kms {
     this.clock = opts.clock ?? opts.store.clock ?? systemClock;
     this.random = opts.random ?? opts.store.random ?? systemRandom;
     this.authorizer = opts.authorizer ?? new PolicyAuthorizer({ store: opts.store, clock: this.clock, ...(opts.quota ? { quota: opts.quota } : {}) });
-    this.audit = opts.audit === null ? undefined : opts.audit ?? new AuditLogSink(openAuditLogFor({ home: opts.store.home, sealer: opts.store.sealer, clock: this.clock, random: this.random }), this.random);
+    this.audit = opts.audit === null ? undefined : opts.audit ?? new AuditLogSink(openAuditLogFor(opts.store, { clock: this.clock, random: this.random }), this.random);
   }
 
   /**
