@@ -193,7 +193,7 @@ try {
       const profDir = resolve(process.env['BENCH_FILES_PROFILE_DIR'] ?? join(REPO, 'node_modules', '.cache', 'envelope-bench-files-profiles'));
       const ct = join(dir, 'ct');
       for (const [op, argv] of [['encrypt', envelope('', cli).encrypt(input, ct)], ['decrypt', envelope('', cli).decrypt(ct, join(dir, 'back'))]] as const) {
-        execFileSync(argv[0], ['--cpu-prof', `--cpu-prof-dir=${join(profDir, op)}`, ...argv.slice(1)], { env, stdio: 'ignore' });
+        execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${join(profDir, op)}`, ...argv.slice(1)], { env, stdio: 'ignore' });
       }
       await rm(ct, { force: true });
       await rm(join(dir, 'back'), { force: true });
