@@ -7,7 +7,7 @@
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Readable, Transform } from 'node:stream';
 import { UsageError } from '../errors.js';
 
@@ -69,7 +69,7 @@ export async function writeAtomically(
  * (e.g. a keyring failing) always has the pipeline listening.
  */
 export async function pipeToTarget(
-  source: Readable,
+  source: Readable | Feed,
   makeTransforms: () => readonly Transform[],
   targetPath: string,
   stdout: Writable,
@@ -77,12 +77,35 @@ export async function pipeToTarget(
   signal?: AbortSignal,
 ): Promise<void> {
   const opts = signal ? { signal } : {};
-  const chain = (sink: Writable): NodeJS.ReadWriteStream[] => [source, ...makeTransforms(), sink] as unknown as NodeJS.ReadWriteStream[];
+  const run = (sink: Writable): Promise<void> => {
+    const streams = [...makeTransforms(), sink];
+    if (typeof source === 'function') return feedPipeline(source, streams, opts);
+    return pipeline([source, ...streams] as unknown as NodeJS.ReadWriteStream[], opts);
+  };
   if (targetPath === '-') {
-    await pipeline(chain(nonClosing(stdout)), opts);
+    await run(nonClosing(stdout));
     return;
   }
-  await writeAtomically(targetPath, tempSuffix, (sink) => pipeline(chain(sink), opts));
+  await writeAtomically(targetPath, tempSuffix, run);
+}
+
+/** Writes the input into the first stream of a chain and ends it (util/file-feed.ts). */
+export type Feed = (first: Writable) => Promise<void>;
+
+/**
+ * `pipeline(streams)` with `feed` writing into its first stream. A failing feed destroys the chain;
+ * a failing chain fails the feed's pending write. The chain's error wins (it is the cause).
+ */
+async function feedPipeline(feed: Feed, streams: Writable[], opts: { signal?: AbortSignal }): Promise<void> {
+  const first = streams[0]!;
+  const piping = streams.length > 1 ? pipeline(streams as unknown as NodeJS.ReadWriteStream[], opts) : finished(first, opts);
+  const feeding = feed(first).catch((err: unknown) => {
+    first.destroy(err as Error);
+    throw err;
+  });
+  const [chain, fed] = await Promise.allSettled([piping, feeding]);
+  if (chain.status === 'rejected') throw chain.reason;
+  if (fed.status === 'rejected') throw fed.reason;
 }
 
 /** A Writable over an open FileHandle that does not close the handle (the caller fsyncs first). */
