@@ -9,10 +9,12 @@
  * Writable is done with it (the core's streams copy what they keep past the callback into their
  * own stash). So a buffer is read into again only after the callback of the chunk it held, and
  * one chunk at a time is written, which is also the backpressure: a Transform withholds the
- * callback while its readable side is full.
+ * callback while its readable side is full. Every few MiB it runs a minor GC, which keeps the dead
+ * cipher outputs from piling up to V8's 32 MiB threshold (util/young-gc.ts).
  */
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { collectYoungGarbage } from './young-gc.js';
 
 export interface FeedOptions {
   /** Bytes per read (default 1 MiB). */
@@ -20,17 +22,21 @@ export interface FeedOptions {
   /** Called with the size of every chunk handed to the Writable (progress, byte counts). */
   readonly onBytes?: (bytes: number) => void;
   readonly signal?: AbortSignal;
+  /** Run a minor GC after about this many bytes (util/young-gc.ts; default 8 MiB; 0: never). */
+  readonly collectEvery?: number;
 }
 
 /** Writes the whole file at `path` into `target`, then ends it. */
 export async function feedFile(path: string, target: Writable, opts: FeedOptions = {}): Promise<void> {
   const size = opts.chunkSize ?? 1 << 20;
+  const collectEvery = opts.collectEvery ?? 8 << 20;
+  let sinceCollect = 0;
   const handle = await open(path, 'r');
   try {
     const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     let current = 0;
-    const read = (into: Buffer) => quiet(handle.read(into, 0, size, position));
     let position = 0;
+    const read = (into: Buffer) => quiet(handle.read(into, 0, size, position));
     let reading = read(buffers[0]!);
     let written: Promise<void> = Promise.resolve();
     for (;;) {
@@ -44,6 +50,11 @@ export async function feedFile(path: string, target: Writable, opts: FeedOptions
       reading = read(buffers[current]!);
       written = quiet(writeChunk(target, chunk));
       opts.onBytes?.(bytesRead);
+      sinceCollect += bytesRead;
+      if (collectEvery > 0 && sinceCollect >= collectEvery) {
+        sinceCollect = 0;
+        collectYoungGarbage();
+      }
     }
     await written;
     target.end();
