@@ -12,7 +12,7 @@
  *
  * Knobs: BENCH_FILES_SIZES (MiB, comma-separated, default "512"; "512,4096" adds the 4 GiB case),
  * BENCH_FILES_RUNS (default 3; sizes after the first run BENCH_FILES_LARGE_RUNS, default 1),
- * BENCH_TMP (where the temp files go), BENCH_FILES_PROFILE=1 (also write `--cpu-prof` profiles of
+ * BENCH_FILES_NOFSYNC=0 (drop the raw pipeline's no-fsync variant), BENCH_TMP (where the temp files go), BENCH_FILES_PROFILE=1 (also write `--cpu-prof` profiles of
  * one bundled encrypt and decrypt into BENCH_FILES_PROFILE_DIR, default node_modules/.cache/envelope-bench-files-profiles).
  * Run: `npm run bench -- files`.
  */
@@ -32,6 +32,7 @@ const runs = Number(process.env['BENCH_FILES_RUNS'] ?? 3);
 const largeRuns = Number(process.env['BENCH_FILES_LARGE_RUNS'] ?? 1);
 const cliChoice = process.env['BENCH_FILES_CLI'] ?? 'both';
 const profile = process.env['BENCH_FILES_PROFILE'] === '1';
+const noFsync = process.env['BENCH_FILES_NOFSYNC'] !== '0';
 const OUT_DIR = join(REPO, 'node_modules', '.cache', 'envelope-bench-files');
 
 // ---- setup -----------------------------------------------------------------------------------
@@ -157,6 +158,8 @@ try {
   const tools: Tool[] = [
     { name: 'age', encrypt: (i, o) => ['age', '-r', recipient, '-o', o, i], decrypt: (i, o) => ['age', '-d', '-i', ageKey, '-o', o, i] },
     { name: 'raw node:crypto', encrypt: (i, o) => [process.execPath, raw, 'encrypt', i, o], decrypt: (i, o) => [process.execPath, raw, 'decrypt', i, o] },
+    // The same without the final fsync (as age writes): the cost of durable output, in the same run.
+    ...(noFsync ? [{ name: 'raw node:crypto, no fsync', encrypt: (i: string, o: string) => ['env', 'BENCH_RAW_FSYNC=0', process.execPath, raw, 'encrypt', i, o], decrypt: (i: string, o: string) => ['env', 'BENCH_RAW_FSYNC=0', process.execPath, raw, 'decrypt', i, o] }] : []),
     ...(cliChoice === 'both' || cliChoice === 'bundle' ? [envelope('envelope (bundle)', cli)] : []),
     ...(cliChoice === 'both' || cliChoice === 'bin' ? [envelope('envelope (bin)', binPath())] : []),
   ];
