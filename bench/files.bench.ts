@@ -23,17 +23,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { bundleCli, REPO } from './cli-bundle.js';
 
 const MiB = 1024 * 1024;
-const REPO = resolve(import.meta.dirname, '..');
 const sizes = (process.env['BENCH_FILES_SIZES'] ?? '512').split(',').map(Number);
 const runs = Number(process.env['BENCH_FILES_RUNS'] ?? 3);
 const largeRuns = Number(process.env['BENCH_FILES_LARGE_RUNS'] ?? 1);
 const cliChoice = process.env['BENCH_FILES_CLI'] ?? 'both';
 const profile = process.env['BENCH_FILES_PROFILE'] === '1';
 const noFsync = process.env['BENCH_FILES_NOFSYNC'] !== '0';
-const OUT_DIR = join(REPO, 'node_modules', '.cache', 'envelope-bench-files');
 
 // ---- setup -----------------------------------------------------------------------------------
 
@@ -69,29 +67,6 @@ function ensureTools(): void {
     console.log(`# installing ${missing.join(', ')} with apt-get`);
     aptInstall(missing);
   }
-}
-
-/** Resolves @envelope/core to its TypeScript sources, every other bare import stays external. */
-const sourcesOfCore: Plugin = {
-  name: 'envelope-core-sources',
-  setup(b) {
-    b.onResolve({ filter: /^@envelope\/core(\/.*)?$/ }, (args) => {
-      const sub = args.path.slice('@envelope/core'.length).replace(/^\//, '');
-      return { path: join(REPO, 'packages/core/src', `${sub || 'index'}.ts`) };
-    });
-    b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
-  },
-};
-
-/** Bundles the CLI (lazy imports stay lazy: code splitting) and the raw pipeline into OUT_DIR. */
-async function bundle(): Promise<{ cli: string; raw: string }> {
-  await rm(OUT_DIR, { recursive: true, force: true });
-  await build({
-    entryPoints: { cli: join(REPO, 'packages/cli/src/main.ts'), raw: join(REPO, 'bench/files-raw.ts') },
-    outdir: OUT_DIR, outExtension: { '.js': '.mjs' }, bundle: true, splitting: true, platform: 'node', format: 'esm',
-    target: 'node20', sourcemap: true, logLevel: 'warning', plugins: [sourcesOfCore],
-  });
-  return { cli: join(OUT_DIR, 'cli.mjs'), raw: join(OUT_DIR, 'raw.mjs') };
 }
 
 function binPath(): string {
@@ -140,7 +115,9 @@ const med = (r: Row, f: (s: Sample) => number) => median(r.samples.map(f));
 const peak = (r: Row) => Math.max(...r.samples.map((s) => s.rssMiB));
 
 ensureTools();
-const { cli, raw } = await bundle();
+const bundled = await bundleCli('envelope-bench-files', { raw: join(REPO, 'bench/files-raw.ts') });
+const { cli } = bundled;
+const raw = bundled['raw']!;
 const dir = await mkdtemp(join(process.env['BENCH_TMP'] ?? tmpdir(), 'envelope-bench-files-'));
 const env = { ...process.env, ENVELOPE_HOME: join(dir, 'home'), NODE_NO_WARNINGS: '1' };
 try {
