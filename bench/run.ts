@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 
 const BENCH_DIR = resolve(import.meta.dirname);
 /** Stand-alone benchmark scripts that predate the *.bench.ts convention. */
-const EXTRA_ENTRIES = ['serve.ts'];
+const EXTRA_ENTRIES = ['serve.ts', 'serve-sdk.ts'];
 
 const entries = [
   ...readdirSync(BENCH_DIR).filter((f) => f.endsWith('.bench.ts')).sort(),

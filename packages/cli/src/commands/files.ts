@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable, Transform } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   createDecryptStream,
@@ -20,6 +20,7 @@ import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
 import { assertWritable, pipeToTarget, writeAtomically } from '../util/atomic-output.js';
 import { parseKeyValues } from '../util/key-value.js';
+import { feedFile } from '../util/file-feed.js';
 import { createProgress } from '../util/progress.js';
 
 const ENC_SUFFIX = '.enc';
@@ -83,9 +84,9 @@ async function inputSize(path: string): Promise<number | undefined> {
   return s.size;
 }
 
-function openInput(ctx: CliContext, path: string, start?: number): Readable {
-  if (path === '-') return ctx.io.stdin;
-  return createReadStream(path, { highWaterMark: 1 << 20, ...(start !== undefined ? { start } : {}) });
+/** stdin as a stream; a file through a feed that reuses its read buffers (util/file-feed.ts). */
+function openInput(ctx: CliContext, path: string): Readable | { file: string } {
+  return path === '-' ? ctx.io.stdin : { file: path };
 }
 
 function progressFor(ctx: CliContext, label: string, total: number | undefined) {
@@ -95,7 +96,7 @@ function progressFor(ctx: CliContext, label: string, total: number | undefined) 
 
 async function runPipeline(
   ctx: CliContext,
-  source: Readable,
+  source: Readable | { file: string },
   makeTransforms: () => readonly Transform[],
   output: string,
   label: string,
@@ -103,11 +104,21 @@ async function runPipeline(
 ): Promise<number> {
   const progress = progressFor(ctx, label, total);
   let bytes = 0;
-  progress.meter.on('data', (c: Buffer) => {
-    bytes += c.length;
-  });
+  const signal = ctx.io.signal;
   try {
-    await pipeToTarget(source, () => [progress.meter, ...makeTransforms()], output, ctx.io.stdout, ctx.tempSuffix(), ctx.io.signal);
+    if ('file' in source) {
+      const onBytes = (n: number) => {
+        bytes += n;
+        progress.advance(n);
+      };
+      const feed = (first: Writable) => feedFile(source.file, first, { onBytes, ...(signal ? { signal } : {}) });
+      await pipeToTarget(feed, makeTransforms, output, ctx.io.stdout, ctx.tempSuffix(), signal);
+    } else {
+      progress.meter.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      await pipeToTarget(source, () => [progress.meter, ...makeTransforms()], output, ctx.io.stdout, ctx.tempSuffix(), signal);
+    }
   } finally {
     progress.stop();
   }

@@ -7,7 +7,7 @@
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Readable, Transform } from 'node:stream';
 import { UsageError } from '../errors.js';
 
@@ -69,7 +69,7 @@ export async function writeAtomically(
  * (e.g. a keyring failing) always has the pipeline listening.
  */
 export async function pipeToTarget(
-  source: Readable,
+  source: Readable | Feed,
   makeTransforms: () => readonly Transform[],
   targetPath: string,
   stdout: Writable,
@@ -77,12 +77,35 @@ export async function pipeToTarget(
   signal?: AbortSignal,
 ): Promise<void> {
   const opts = signal ? { signal } : {};
-  const chain = (sink: Writable): NodeJS.ReadWriteStream[] => [source, ...makeTransforms(), sink] as unknown as NodeJS.ReadWriteStream[];
+  const run = (sink: Writable): Promise<void> => {
+    const streams = [...makeTransforms(), sink];
+    if (typeof source === 'function') return feedPipeline(source, streams, opts);
+    return pipeline([source, ...streams] as unknown as NodeJS.ReadWriteStream[], opts);
+  };
   if (targetPath === '-') {
-    await pipeline(chain(nonClosing(stdout)), opts);
+    await run(nonClosing(stdout));
     return;
   }
-  await writeAtomically(targetPath, tempSuffix, (sink) => pipeline(chain(sink), opts));
+  await writeAtomically(targetPath, tempSuffix, run);
+}
+
+/** Writes the input into the first stream of a chain and ends it (util/file-feed.ts). */
+export type Feed = (first: Writable) => Promise<void>;
+
+/**
+ * `pipeline(streams)` with `feed` writing into its first stream. A failing feed destroys the chain;
+ * a failing chain fails the feed's pending write. The chain's error wins (it is the cause).
+ */
+async function feedPipeline(feed: Feed, streams: Writable[], opts: { signal?: AbortSignal }): Promise<void> {
+  const first = streams[0]!;
+  const piping = streams.length > 1 ? pipeline(streams as unknown as NodeJS.ReadWriteStream[], opts) : finished(first, opts);
+  const feeding = feed(first).catch((err: unknown) => {
+    first.destroy(err as Error);
+    throw err;
+  });
+  const [chain, fed] = await Promise.allSettled([piping, feeding]);
+  if (chain.status === 'rejected') throw chain.reason;
+  if (fed.status === 'rejected') throw fed.reason;
 }
 
 /** A Writable over an open FileHandle that does not close the handle (the caller fsyncs first). */
@@ -92,9 +115,10 @@ export function fileHandleWritable(handle: FileHandle): Writable {
     write(chunk: Buffer, _enc, cb) {
       writeFully(handle, chunk).then(() => cb(), cb);
     },
+    // One writev(2) of the queued chunks as they are: concatenating them first copied every byte
+    // of the output once more (a third of the CLI's encrypt CPU in a profile; docs/PERFORMANCE.md).
     writev(chunks, cb) {
-      const buf = Buffer.concat(chunks.map((c) => c.chunk as Buffer));
-      writeFully(handle, buf).then(() => cb(), cb);
+      writevFully(handle, chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
     },
   });
 }
@@ -104,6 +128,32 @@ async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> 
   while (off < chunk.length) {
     const { bytesWritten } = await handle.write(chunk, off, chunk.length - off);
     off += bytesWritten;
+  }
+}
+
+/** The most buffers one writev(2) takes (IOV_MAX on Linux and macOS). */
+const IOV_MAX = 1024;
+
+/** Writes every buffer in order, resuming after short writes. */
+async function writevFully(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {
+  let i = 0;
+  while (i < buffers.length) {
+    const batch = buffers.slice(i, i + IOV_MAX);
+    const want = batch.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await handle.writev(batch);
+    i += batch.length;
+    if (bytesWritten < want) {
+      // A short write: finish the batch buffer by buffer from where the kernel stopped.
+      let skip = bytesWritten;
+      for (const b of batch) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        await writeFully(handle, b.subarray(skip));
+        skip = 0;
+      }
+    }
   }
 }
 

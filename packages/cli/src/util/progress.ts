@@ -16,6 +16,8 @@ export interface ProgressOptions {
 export interface Progress {
   /** A pass-through Transform that counts the bytes flowing through it. */
   readonly meter: Transform;
+  /** Counts bytes that reach the work another way (a file feed) than through `meter`. */
+  advance(bytes: number): void;
   /** Stops drawing (call on success and on failure). */
   stop(): void;
 }
@@ -33,18 +35,18 @@ function formatBytes(n: number): string {
 
 /** Creates a byte meter; draws a bar only when `enabled`. */
 export function createProgress(opts: ProgressOptions): Progress {
-  let seen = 0;
   if (!opts.enabled) {
     return {
       meter: new Transform({
         transform(chunk: Buffer, _e, cb) {
-          seen += chunk.length;
           cb(null, chunk);
         },
       }),
+      advance() {},
       stop() {},
     };
   }
+  let seen = 0;
   const total = opts.total ?? 0;
   const bar = new cliProgress.SingleBar(
     {
@@ -63,16 +65,20 @@ export function createProgress(opts: ProgressOptions): Progress {
   const started = performance.now();
   bar.start(total || 1, 0, { done: formatBytes(0), size: total ? formatBytes(total) : '?', rate: formatBytes(0) });
   let stopped = false;
+  const advance = (bytes: number) => {
+    seen += bytes;
+    const secs = Math.max((performance.now() - started) / 1000, 0.001);
+    if (!total) bar.setTotal(seen || 1);
+    bar.update(seen, { done: formatBytes(seen), rate: formatBytes(seen / secs) });
+  };
   return {
     meter: new Transform({
       transform(chunk: Buffer, _e, cb) {
-        seen += chunk.length;
-        const secs = Math.max((performance.now() - started) / 1000, 0.001);
-        if (!total) bar.setTotal(seen || 1);
-        bar.update(seen, { done: formatBytes(seen), rate: formatBytes(seen / secs) });
+        advance(chunk.length);
         cb(null, chunk);
       },
     }),
+    advance,
     stop() {
       if (stopped) return;
       stopped = true;
