@@ -62,6 +62,7 @@ export { buildConditionContext, type RequestFacts } from './policy/request-conte
 export { parsePrincipal, tryParsePrincipal, rootArn, isAccountId, type Principal, type PrincipalType } from './policy/principal.js';
 export { awsManagedKeyPolicy, DEFAULT_POLICY_NAME } from './policy/default-key-policy.js';
 export { checkPolicyLockout, type LockoutCheckInput } from './policy/lockout-check.js';
+export { KMS_CROSS_ACCOUNT_USE, crossAccountUseOf, crossAccountScopeDenial, type CrossAccountUse } from './policy/cross-account.js';
 export { GRANT_OPERATIONS, grantAllows, constraintsSatisfied, type GrantRecord, type GrantConstraints, type GrantOperation } from './policy/grant.js';
 export { RequestQuota, KMS_QUOTA_PRESETS, CRYPTOGRAPHIC_OPERATIONS, type KmsQuotaPreset, type RequestQuotaOptions } from './policy/request-quota.js';
 // Access control in the Kms door: authorizer, audit sink, explain, grant and key-policy operations.
