@@ -106,3 +106,7 @@ export { explainKmsAccess } from './workflows/kms-access.js';
 export { createImage, copyImage, readableImage, type CreateImageInput, type CopyImageInput, type CopyImageResult } from './workflows/image.js';
 export { replicate, type ReplicateInput, type ReplicateResult } from './workflows/replicate.js';
 export { ReplicationJournal, JOURNAL_FILE } from './workflows/replication-journal.js';
+
+// --- file outputs and crash leftovers (docs/CLI.md "Outputs") ---
+export { planOutput, openOutput, openOutputPath, pathKind, namedWriteError, handleWritable, type OutputPlan, type OutputFile, type PathKind } from './fsio/output-file.js';
+export { selfOwner, ownerAlive, ownedTempPath, ownerOfTempName, sweepStaleTemps, processStartTime, type Owner } from './fsio/owner.js';
