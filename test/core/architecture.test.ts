@@ -46,13 +46,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   crypto: [],
   format: ['crypto', 'keyrings:type'],
   stream: ['crypto', 'format', 'keyrings:type'],
-  keystore: ['crypto'],
+  fsio: [],
+  keystore: ['crypto', 'fsio'],
   policy: [],
   audit: ['keystore'],
   iam: ['keystore', 'policy'],
   kms: ['keystore', 'policy', 'audit', 'iam', 'crypto'],
   keyrings: ['crypto', 'format', 'kms', 'stream:type'],
-  workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam'],
+  workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam', 'fsio'],
 };
 
 describe('architecture', () => {

@@ -62,6 +62,7 @@ export { buildConditionContext, type RequestFacts } from './policy/request-conte
 export { parsePrincipal, tryParsePrincipal, rootArn, isAccountId, type Principal, type PrincipalType } from './policy/principal.js';
 export { awsManagedKeyPolicy, DEFAULT_POLICY_NAME } from './policy/default-key-policy.js';
 export { checkPolicyLockout, type LockoutCheckInput } from './policy/lockout-check.js';
+export { KMS_CROSS_ACCOUNT_USE, crossAccountUseOf, crossAccountScopeDenial, type CrossAccountUse } from './policy/cross-account.js';
 export { GRANT_OPERATIONS, grantAllows, constraintsSatisfied, type GrantRecord, type GrantConstraints, type GrantOperation } from './policy/grant.js';
 export { RequestQuota, KMS_QUOTA_PRESETS, CRYPTOGRAPHIC_OPERATIONS, type KmsQuotaPreset, type RequestQuotaOptions } from './policy/request-quota.js';
 // Access control in the Kms door: authorizer, audit sink, explain, grant and key-policy operations.
@@ -110,3 +111,7 @@ export { explainKmsAccess } from './workflows/kms-access.js';
 export { createImage, copyImage, readableImage, type CreateImageInput, type CopyImageInput, type CopyImageResult } from './workflows/image.js';
 export { replicate, type ReplicateInput, type ReplicateResult } from './workflows/replicate.js';
 export { ReplicationJournal, JOURNAL_FILE } from './workflows/replication-journal.js';
+
+// --- file outputs and crash leftovers (docs/CLI.md "Outputs") ---
+export { planOutput, openOutput, openOutputPath, pathKind, namedWriteError, handleWritable, type OutputPlan, type OutputFile, type PathKind } from './fsio/output-file.js';
+export { selfOwner, ownerAlive, ownedTempPath, ownerOfTempName, sweepStaleTemps, processStartTime, type Owner } from './fsio/owner.js';

@@ -18,7 +18,7 @@ import {
 } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
-import { assertWritable, pipeToTarget, writeAtomically } from '../util/atomic-output.js';
+import { assertWritable, pipeToTarget, stdoutAlias, writeAtomically } from '../util/atomic-output.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { feedFile } from '../util/file-feed.js';
 import { createProgress } from '../util/progress.js';
@@ -129,7 +129,7 @@ async function runPipeline(
 export async function encryptCommand(ctx: CliContext, args: EncryptArgs): Promise<void> {
   if (args.keys.length === 0) throw new UsageError('encrypt needs at least one --key <id|alias|ARN>');
   const input = ctx.path(args.input);
-  const output = ctx.path(args.output ?? (args.input === '-' ? '-' : `${args.input}${ENC_SUFFIX}`));
+  const output = await stdoutAlias(ctx.path(args.output ?? (args.input === '-' ? '-' : `${args.input}${ENC_SUFFIX}`)));
   if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
   const context = parseKeyValues(args.context, '--context');
   const frameLength = parseFrameSize(args.frameSize);
@@ -156,7 +156,7 @@ export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promis
     else if (args.input.endsWith(ENC_SUFFIX) && args.input.length > ENC_SUFFIX.length) outName = args.input.slice(0, -ENC_SUFFIX.length);
     else throw new UsageError(`cannot derive an output name from ${args.input} (no ${ENC_SUFFIX} suffix); pass -o <out|->`);
   }
-  const output = ctx.path(outName);
+  const output = await stdoutAlias(ctx.path(outName));
   if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
   const context = parseKeyValues(args.context, '--context');
   await assertWritable({ path: output, force: args.force === true });

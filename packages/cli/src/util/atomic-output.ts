@@ -1,11 +1,13 @@
 /**
- * Atomic file output: data is written to a temp file in the target's directory, fsync'd, then
- * renamed over the target on success. On any failure (including abort on SIGINT) the temp file is
- * removed, so no partial output ever appears under the target name. `-` means stdout (not atomic:
- * a pipe cannot be un-written; failures are reported by the exit code).
+ * File outputs (docs/CLI.md "Outputs"): the core's `planOutput`/`openOutput` decide how `-o PATH`
+ * is written — a device or FIFO directly, a regular file atomically (an anonymous O_TMPFILE file
+ * linked into place on success; never a half-written file under the target's name), a symlink only
+ * with --force (its target is replaced, not the link), a directory never. `-` means stdout (not
+ * atomic: a pipe cannot be un-written; failures are reported by the exit code).
  */
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { openOutputPath, planOutput } from '@envelope/core';
+import { fstat as fstatCb } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Readable, Transform } from 'node:stream';
@@ -14,51 +16,50 @@ import { UsageError } from '../errors.js';
 export interface AtomicTarget {
   /** Absolute target path, or '-' for stdout. */
   readonly path: string;
-  /** Overwrite an existing file (otherwise an existing target is a usage error). */
+  /** Overwrite an existing file / follow a symlink (otherwise they are usage errors). */
   readonly force: boolean;
 }
 
-/** Throws a UsageError when the target exists and --force was not given. */
-export async function assertWritable(target: AtomicTarget): Promise<void> {
-  if (target.path === '-' || target.force) return;
-  const exists = await stat(target.path).then(
-    () => true,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return false;
-      throw e;
-    },
-  );
-  if (exists) throw new UsageError(`${target.path} already exists; pass --force to overwrite it`);
+/**
+ * '-' when `path` names this process's own stdout (`/dev/stdout`, `/proc/self/fd/1`, or the file
+ * stdout is redirected to), so it is written through the stream like `-o -`: a socket or pipe
+ * behind /dev/stdout cannot always be re-opened (ENXIO for a socket).
+ */
+export async function stdoutAlias(path: string): Promise<string> {
+  if (path === '-') return path;
+  try {
+    const [a, b] = await Promise.all([stat(path), fstat(1)]);
+    return a.dev === b.dev && a.ino === b.ino && !a.isFile() ? '-' : path;
+  } catch {
+    return path;
+  }
 }
 
-/** A temp file beside `path` with a unique suffix derived from `suffix` (random hex). */
-export function tempPathFor(path: string, suffix: string): string {
-  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
+const fstat = (fd: number) => new Promise<import('node:fs').Stats>((res, rej) => fstatCb(fd, (e, st) => (e ? rej(e) : res(st))));
+
+/** Throws a UsageError when the target may not be written (exists without --force, a directory, …). */
+export async function assertWritable(target: AtomicTarget): Promise<void> {
+  if (target.path === '-') return;
+  const plan = await planOutput(target.path, target.force);
+  if (!plan.ok) throw new UsageError(plan.problem);
 }
 
 /**
- * Runs `write(sink)` into a temp file beside `target.path` and renames it into place on success.
- * `sink` is a Writable over the temp file. The temp file is removed on any failure.
+ * Runs `write(sink)` into the output and publishes it on success (atomically for files). On any
+ * failure nothing is left under the target's name. Call `assertWritable` first: this follows
+ * symlinks and replaces regular files.
  */
 export async function writeAtomically(
   targetPath: string,
-  tempSuffix: string,
+  _tempSuffix: string,
   write: (sink: Writable) => Promise<void>,
 ): Promise<void> {
-  const tmp = tempPathFor(targetPath, tempSuffix);
-  let handle: FileHandle | undefined;
+  const out = await openOutputPath(targetPath, true, (problem) => new UsageError(problem));
   try {
-    handle = await open(tmp, 'wx', 0o600);
-    const sink = fileHandleWritable(handle);
-    await write(sink);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, targetPath);
-    await fsyncDir(dirname(targetPath));
+    await write(out.sink);
+    await out.commit();
   } catch (e) {
-    if (handle !== undefined) await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await out.discard();
     throw e;
   }
 }
@@ -108,55 +109,6 @@ async function feedPipeline(feed: Feed, streams: Writable[], opts: { signal?: Ab
   if (fed.status === 'rejected') throw fed.reason;
 }
 
-/** A Writable over an open FileHandle that does not close the handle (the caller fsyncs first). */
-export function fileHandleWritable(handle: FileHandle): Writable {
-  return new Writable({
-    highWaterMark: 1 << 20,
-    write(chunk: Buffer, _enc, cb) {
-      writeFully(handle, chunk).then(() => cb(), cb);
-    },
-    // One writev(2) of the queued chunks as they are: concatenating them first copied every byte
-    // of the output once more (a third of the CLI's encrypt CPU in a profile; docs/PERFORMANCE.md).
-    writev(chunks, cb) {
-      writevFully(handle, chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
-    },
-  });
-}
-
-async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, off, chunk.length - off);
-    off += bytesWritten;
-  }
-}
-
-/** The most buffers one writev(2) takes (IOV_MAX on Linux and macOS). */
-const IOV_MAX = 1024;
-
-/** Writes every buffer in order, resuming after short writes. */
-async function writevFully(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {
-  let i = 0;
-  while (i < buffers.length) {
-    const batch = buffers.slice(i, i + IOV_MAX);
-    const want = batch.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await handle.writev(batch);
-    i += batch.length;
-    if (bytesWritten < want) {
-      // A short write: finish the batch buffer by buffer from where the kernel stopped.
-      let skip = bytesWritten;
-      for (const b of batch) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
-        }
-        await writeFully(handle, b.subarray(skip));
-        skip = 0;
-      }
-    }
-  }
-}
-
 /** Wraps stdout so that the end of a pipeline does not end (close) the process's stdout. */
 export function nonClosing(target: Writable): Writable {
   return new Writable({
@@ -166,12 +118,4 @@ export function nonClosing(target: Writable): Writable {
       else target.once('drain', () => cb());
     },
   });
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  // Best effort: makes the rename durable on POSIX; not supported on every platform.
-  const h = await open(dir, 'r').catch(() => undefined);
-  if (h === undefined) return;
-  await h.sync().catch(() => undefined);
-  await h.close().catch(() => undefined);
 }

@@ -4,9 +4,8 @@
  * A reader therefore sees either the old or the new file, never a torn one.
  */
 import { openSync, writeSync, fsyncSync, closeSync, linkSync, renameSync, unlinkSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-
-let counter = 0;
+import { dirname } from 'node:path';
+import { ownedTempPath } from '../fsio/owner.js';
 
 function fsyncDir(dir: string): void {
   let fd: number | undefined;
@@ -27,7 +26,8 @@ function fsyncDir(dir: string): void {
  */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string, mode = 0o600, sync = true, replace = true): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+  // The temp name records its writer (pid + start time): a killed writer's copy is swept later (sweepStaleTemps).
+  const tmp = ownedTempPath(path);
   const fd = openSync(tmp, 'wx', mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

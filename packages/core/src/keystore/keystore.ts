@@ -17,6 +17,10 @@ import { KeystoreException } from '../errors.js';
 import { createSealer, type Sealer } from './sealer.js';
 import { writeFileAtomicSync } from './atomic-file.js';
 import { acquireFileLock } from './file-lock.js';
+import { sweepStaleTemps } from '../fsio/owner.js';
+
+/** Temp names of earlier versions: `.<file>.<pid>.<n>.tmp`. */
+const LEGACY_TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
 import {
   chooseRootKeySource,
   deriveFromPassphrase,
@@ -199,6 +203,8 @@ export class Keystore {
       random: this.random,
       timeoutMs: this.lockTimeoutMs,
     });
+    // Full sealed copies left by killed writers (named after a dead owner; older versions: .<name>.<pid>.<n>.tmp).
+    sweepStaleTemps(this.home, LEGACY_TEMP);
     try {
       // Under the lock, always start from the bytes on disk: stat-based change detection can be
       // fooled (inode reuse + equal size + coarse mtime), a lost update must not be.

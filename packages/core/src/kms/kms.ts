@@ -35,6 +35,8 @@ import { replicateKeyOp, updatePrimaryRegionOp } from './ops/multi-region.js';
 import { getOrCreateAwsManagedKeyOp, type GetOrCreateAwsManagedKeyRequest } from './ops/aws-managed.js';
 import type { RequestQuota } from '../policy/request-quota.js';
 import { PolicyAuthorizer } from './policy-authorizer.js';
+import { crossAccountScopeDenial } from '../policy/cross-account.js';
+import { tryParsePrincipal } from '../policy/principal.js';
 import { AuditLogSink, openAuditLogFor } from './audit-log-sink.js';
 import { explainAccess, type ExplainRequest } from './explain.js';
 import { getKeyPolicyOp, listKeyPoliciesOp, putKeyPolicyOp, type GetKeyPolicyRequest, type ListKeyPoliciesRequest, type PutKeyPolicyRequest } from './ops/policies.js';
@@ -110,6 +112,7 @@ export class Kms {
         const keys: Partial<Record<TargetRole, KeyRecord>> = {};
         const aliases: Partial<Record<TargetRole, string>> = {};
         const targets = op.targets?.(req, env) ?? [];
+        const callerPrincipal = targets.length > 0 ? tryParsePrincipal(caller.principal) : undefined;
         const baseConditions = this.conditionsOf(op, req, caller);
         if (targets.length === 0) {
           await this.authorize({ caller, action: op.action ?? `kms:${op.name}`, operation: op.name, region, conditions: baseConditions });
@@ -117,12 +120,16 @@ export class Kms {
         for (const target of targets) {
           const { key, alias } = resolveKey(kms, target.ref, env, target.field);
           resources.push(key.arn);
+          const action = target.action ?? op.action ?? `kms:${op.name}`;
+          // AWS KMS "Cross-account use": decided before the key's state or policies are looked at.
+          const scope = callerPrincipal && crossAccountScopeDenial(op.name, action, callerPrincipal, key);
+          if (scope) throw accessDenied({ caller, action, operation: op.name, region, conditions: {}, resource: authorizationResource(kms, key) }, scope);
           op.supports?.(key);
           const stateError = keyStateError(op.name, key.state, key.arn);
           if (stateError) throw stateError;
           await this.authorize({
             caller,
-            action: target.action ?? op.action ?? `kms:${op.name}`,
+            action,
             operation: op.name,
             resource: authorizationResource(kms, key),
             resourceRole: target.role,

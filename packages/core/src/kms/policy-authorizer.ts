@@ -13,6 +13,7 @@ import { isKmsError, NotFoundException } from '../errors.js';
 import { iamSectionOf, identityPoliciesOf, principalExistsIn } from '../iam/iam-state.js';
 import { accessDecision, evaluateAccess, evaluateIdentityOnly, principalArns, type AccessDecision } from '../policy/evaluate.js';
 import { constraintsAtLeastAsStrict, mayRetireGrant, type GrantConstraints } from '../policy/grant.js';
+import { crossAccountScopeDenial } from '../policy/cross-account.js';
 import { parsePolicyDocument, type PolicyDocument } from '../policy/policy-document.js';
 import { tryParsePrincipal, type Principal } from '../policy/principal.js';
 import { buildConditionContext } from '../policy/request-context.js';
@@ -94,6 +95,11 @@ export class PolicyAuthorizer implements Authorizer {
     if (!principal) return denied(`${req.caller.principal} is not a valid principal ARN`);
     if (principal.type !== 'AWSService' && principal.accountId !== req.caller.accountId) {
       return denied(`the caller's account ${req.caller.accountId} is not the account of ${principal.arn}`);
+    }
+    // AWS KMS "Cross-account use": outside the listed operations, another account's permissions have no effect.
+    if (req.resource) {
+      const scope = crossAccountScopeDenial(req.operation, req.action, principal, req.resource);
+      if (scope) return scope;
     }
     const sections = this.store.read().sections;
     const iam = iamSectionOf(sections);

@@ -82,7 +82,9 @@ export type DecisionBasis =
   | 'aws-managed-key'
   | 'identity-policy'
   | 'account-root'
-  | 'implicit-deny';
+  | 'implicit-deny'
+  /** The operation is not marked for cross-account use and the key is in another account (policy/cross-account.ts). */
+  | 'cross-account-scope';
 
 export interface AccessDecision {
   readonly decision: 'Allow' | 'Deny';

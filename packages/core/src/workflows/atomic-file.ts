@@ -5,32 +5,26 @@
  * `publishFile` once complete, so a reader never sees a torn file (POSIX rename(2) atomicity).
  */
 import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { writeFileAtomicSync } from '../keystore/atomic-file.js';
+import { ownedTempPath, ownerAlive, ownerOfTempName, type Owner } from '../fsio/owner.js';
 
-let counter = 0;
-
-/** A hidden temp path next to `target`, unique within this process and across processes. */
+/** A hidden temp path next to `target`, unique, naming its writer (pid + start time; fsio/owner.ts). */
 export function tempPathFor(target: string): string {
-  counter += 1;
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${counter}.partial`);
+  return ownedTempPath(target, 'partial');
 }
 
-/** True while process `pid` exists (a temp or staging name carries its writer's pid). */
+/** True while process `pid` exists. */
 export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return ownerAlive({ pid, start: '0' });
 }
 
-/** The pid in a name made by `tempPathFor`, or undefined. */
-export function tempWriterPid(name: string): number | undefined {
+/** The writer recorded in a name made by `tempPathFor` (or by older versions: `.<name>.<pid>.<n>.partial`), or undefined. */
+export function tempWriter(name: string): Owner | undefined {
+  const owned = ownerOfTempName(name);
+  if (owned !== undefined) return owned;
   const m = /^\..+\.(\d+)\.\d+\.partial$/.exec(name);
-  return m ? Number(m[1]) : undefined;
+  return m ? { pid: Number(m[1]), start: '0' } : undefined;
 }
 
 /** fsync a file (its data) or a directory (so a rename inside it is durable). */

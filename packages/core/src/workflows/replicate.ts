@@ -29,7 +29,8 @@ import { AWS_KMS_PROVIDER_ID } from '../keyrings/aws-kms-keyring.js';
 import { fileSource } from '../stream/file-source.js';
 import { createDecryptStream, createEncryptStream } from '../stream/node-streams.js';
 import { readHeader } from '../stream/random-access.js';
-import { isProcessAlive, publishFile, tempPathFor, tempWriterPid } from './atomic-file.js';
+import { publishFile, tempPathFor, tempWriter } from './atomic-file.js';
+import { ownerAlive } from '../fsio/owner.js';
 import { findMissing, MissingPermissionsException, type RequiredPermission } from './preflight.js';
 import { JOURNAL_FILE, objectFingerprint, ReplicationJournal } from './replication-journal.js';
 import { replicationViaService } from './via-service.js';
@@ -97,8 +98,8 @@ async function sweepPartials(dir: string): Promise<void> {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await sweepPartials(path);
     else {
-      const pid = tempWriterPid(entry.name);
-      if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) await rm(path, { force: true });
+      const owner = tempWriter(entry.name);
+      if (owner !== undefined && !ownerAlive(owner)) await rm(path, { force: true });
     }
   }
 }

@@ -192,6 +192,14 @@ export const listRetirableGrantsOp: Operation<ListRetirableGrantsRequest, ListGr
   validate(req) {
     validPrincipal(req.RetiringPrincipal, 'RetiringPrincipal');
   },
+  check(ctx, req) {
+    // AWS: "You must specify a principal in your AWS account" (Cross-account use).
+    const p = tryParsePrincipal(req.RetiringPrincipal);
+    if (p && p.type !== 'AWSService' && p.accountId !== ctx.caller.accountId) {
+      throw new AccessDeniedException(`User: ${ctx.caller.principal} is not authorized to perform: kms:ListRetirableGrants for ${req.RetiringPrincipal}: ` +
+        `the retiring principal must be in the caller's account ${ctx.caller.accountId}`);
+    }
+  },
   act(ctx, req) {
     const list = Object.values(grantsSectionOf(ctx.store.sections).grants)
       .filter((g) => g.RetiringPrincipal === req.RetiringPrincipal)

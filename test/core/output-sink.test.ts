@@ -1,5 +1,5 @@
 /**
- * The CLI's file sink (packages/cli/src/util/atomic-output.ts): queued chunks go to the file with
+ * The file output sink (packages/core/src/fsio/output-file.ts): queued chunks go to the file with
  * writev(2) as they are (no concatenation), in order, and a short write resumes where the kernel
  * stopped.
  */
@@ -7,13 +7,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileHandleWritable } from '../../packages/cli/src/util/atomic-output.js';
+import { handleWritable } from '../../packages/core/src/fsio/output-file.js';
 
 function chunks(count: number): Buffer[] {
   return Array.from({ length: count }, (_, i) => Buffer.alloc(1 + (i * 7919) % 5000, i % 251));
 }
 
-describe('cli atomic output: fileHandleWritable', () => {
+describe('file output sink: handleWritable', () => {
   let dir: string;
   before(async () => (dir = await mkdtemp(join(tmpdir(), 'envelope-atomic-'))));
   after(() => rm(dir, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ describe('cli atomic output: fileHandleWritable', () => {
     const handle = await open(join(dir, 'out'), 'wx');
     try {
       // Corked, the Writable queues every chunk and hands all 3000 to one writev call.
-      const sink = fileHandleWritable(handle);
+      const sink = handleWritable(handle, 'the test output');
       sink.cork();
       for (const c of data) sink.write(c);
       sink.uncork();
@@ -53,7 +53,7 @@ describe('cli atomic output: fileHandleWritable', () => {
       },
     } as unknown as FileHandle;
     const data = chunks(40);
-    const sink = fileHandleWritable(fake);
+    const sink = handleWritable(fake, 'the test output');
     sink.cork();
     for (const c of data) sink.write(c);
     sink.uncork();
