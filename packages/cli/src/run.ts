@@ -257,6 +257,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '4599')
     .option('--max-body-bytes <n>', 'request body limit')
+    .option('--max-connections <n>', 'open connections accepted at once (default 1024)')
     .option('--log-requests', 'one line per request on stderr (status, operation, error, principal, time)')
     .action(bind((ctx, o: Record<string, unknown>) => serveCommand(ctx, o as { host?: string; port?: string })));
 
