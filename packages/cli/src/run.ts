@@ -16,6 +16,7 @@ import * as grants from './commands/grants.js';
 import * as policy from './commands/policy.js';
 import * as iam from './commands/iam.js';
 import * as profile from './commands/profile.js';
+import * as sts from './commands/sts.js';
 import * as audit from './commands/audit.js';
 import { kmsRaw } from './commands/kms-raw.js';
 import { serveCommand } from './commands/serve.js';
@@ -205,6 +206,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .requiredOption('--name <name>')
     .option('--account <id>')
     .option('--description <text>')
+    .option('--trust-policy <json|@file>', 'who may assume the role (Principal + sts:AssumeRole)')
+    .option('--max-session-duration <seconds>', 'longest AssumeRole session, 3600-43200 (default 3600)')
     .action(bind((ctx, o: Record<string, unknown>) => iam.iamCreateRole(ctx, o as { name: string })));
   sub(iamCmd, 'put-policy', 'PutUserPolicy / PutRolePolicy')
     .option('--user <name>')
@@ -221,6 +224,18 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   sub(iamCmd, 'list', 'list users, roles and access keys')
     .option('--account <id>')
     .action(bind((ctx, o: Record<string, unknown>) => iam.iamList(ctx, o as { account?: string })));
+
+  // ---- sts ----
+  const stsCmd = sub(program, 'sts', 'roles: temporary credentials (AssumeRole) and who am I');
+  sub(stsCmd, 'assume-role', 'AssumeRole as the active profile')
+    .requiredOption('--role-arn <arn>')
+    .requiredOption('--role-session-name <name>')
+    .option('--duration-seconds <n>', '900 up to the role\'s MaxSessionDuration (default 3600)')
+    .option('--external-id <id>')
+    .option('--shell', 'print export AWS_ACCESS_KEY_ID=… AWS_SESSION_TOKEN=… lines for eval')
+    .option('--save-profile <name>', 'store a profile that acts as the session until it expires')
+    .action(bind((ctx, o: Record<string, unknown>) => sts.stsAssumeRole(ctx, o as unknown as sts.AssumeRoleArgs)));
+  sub(stsCmd, 'get-caller-identity', 'GetCallerIdentity').action(bind((ctx) => sts.stsGetCallerIdentity(ctx)));
 
   // ---- profiles ----
   const prof = sub(program, 'profile', 'who the CLI acts as');

@@ -31,6 +31,7 @@ export async function serveCommand(ctx: CliContext, args: ServeArgs): Promise<vo
   const running = await startKmsServer({
     kms: services.kms,
     lookupAccessKey: (id) => services.lookupAccessKey(id),
+    sts: services.sts,
     region: services.region,
     clock: ctx.clock,
     random: ctx.random,
@@ -48,7 +49,7 @@ export async function serveCommand(ctx: CliContext, args: ServeArgs): Promise<vo
   });
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${running.port}`;
   if (ctx.opts.json) await writeText(ctx.io.stdout, `${JSON.stringify({ Endpoint: endpoint, Region: services.region })}\n`);
-  else await writeText(ctx.io.stdout, `envelope serve: AWS KMS (JSON 1.1, SigV4) on ${endpoint}, region ${services.region}\n`);
+  else await writeText(ctx.io.stdout, `envelope serve: AWS KMS (JSON 1.1, SigV4) and STS on ${endpoint}, region ${services.region}\n`);
   ctx.io.onListening?.({ host, port: running.port });
   await new Promise<void>((resolve) => {
     const signal = ctx.io.signal;

@@ -13,6 +13,7 @@ import { parseJsonBody } from '../aws-json/safe-json.js';
 import { ShapeError } from '../aws-json/shapes.js';
 import { AuthError, authenticateHead, SigningKeyCache, type AccessKeyLookup, type SignedRequestHead } from './sigv4.js';
 import { BodyReadError, readBody, UnauthenticatedBytes } from './body.js';
+import { FORM_CONTENT_TYPE, invokeStsQuery, parseForm, STS_AUTH_ERRORS, stsErrorResponse, type StsLike } from './sts-query.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Larger than any valid KMS request (policies ≤ 32 KB, plaintexts ≤ 4 KB, key material ≤ 8 KB). */
@@ -36,6 +37,8 @@ export interface KmsServerOptions {
   readonly maxUnauthenticatedBytes?: number;
   readonly maxConnections?: number;
   readonly bodyTimeoutMs?: number;
+  /** When given, the server also answers STS (AssumeRole, GetCallerIdentity) over the Query protocol. */
+  readonly sts?: StsLike;
   /** Called once per request after the response is sent (operation, status, error name). No secrets. */
   readonly onRequest?: (event: RequestLogEvent) => void;
 }
@@ -108,15 +111,17 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
     let operation = '';
     let principal: string | undefined;
     const started = performance.now();
-    const send = (status: number, body: unknown, errorName?: string) => {
-      const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    let protocol: 'kms' | 'sts' = 'kms';
+    let reqId: string | undefined;
+    const requestIdOnce = () => (reqId ??= requestId(opts.random));
+    const sendBytes = (status: number, contentType: string, payload: Buffer, errorName?: string) => {
       // A request whose body was not read to its end cannot share its connection with the next one.
       const close = !req.complete;
       if (!res.headersSent) {
         res.writeHead(status, {
-          'Content-Type': JSON_CONTENT_TYPE,
+          'Content-Type': contentType,
           'Content-Length': payload.length,
-          'x-amzn-RequestId': requestId(opts.random),
+          'x-amzn-RequestId': requestIdOnce(),
           ...(errorName ? { 'x-amzn-ErrorType': errorName } : {}),
           // The AWS SDKs correct their clock skew from this header.
           Date: opts.clock().toUTCString(),
@@ -126,6 +131,7 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
       res.end(payload);
       opts.onRequest?.({ operation, status, ms: performance.now() - started, ...(errorName ? { errorName } : {}), ...(principal ? { principal } : {}) });
     };
+    const send = (status: number, body: unknown, errorName?: string) => sendBytes(status, JSON_CONTENT_TYPE, Buffer.from(JSON.stringify(body), 'utf8'), errorName);
     const handle = async () => {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
@@ -140,15 +146,19 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
       if (declaredBytes !== undefined && Number.isFinite(declaredBytes) && declaredBytes > limit) {
         throw new HttpError('RequestEntityTooLargeException', `Request body of ${declaredBytes} bytes exceeds the ${limit}-byte limit`, 413);
       }
+      // STS speaks the Query protocol (form-encoded, no X-Amz-Target); everything else is KMS.
+      const contentTypeHeader = (headerValue(req, 'content-type') ?? '').toLowerCase();
+      if (opts.sts && headerValue(req, 'x-amz-target') === undefined && contentTypeHeader.startsWith(FORM_CONTENT_TYPE)) protocol = 'sts';
       // Everything the headers can tell is checked before a byte of the body is read.
       const head: SignedRequestHead = { method: 'POST', path, rawQuery, rawHeaders: req.rawHeaders };
       const pending = await authenticateHead(head, {
         lookup: opts.lookupAccessKey,
         region: opts.region,
-        service: 'kms',
         now: opts.clock(),
-        requiredSignedHeaders: ['x-amz-target'],
         cache: signingKeys,
+        ...(protocol === 'sts'
+          ? { service: 'sts', errorNames: STS_AUTH_ERRORS }
+          : { service: 'kms', requiredSignedHeaders: ['x-amz-target'] }),
       });
       const body = await readBody(req, { limit, timeoutMs: bodyTimeoutMs, budget: unauthenticated });
       let caller;
@@ -158,6 +168,23 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
         body.release();
       }
       principal = caller.principal;
+      const userAgent = headerValue(req, 'user-agent');
+      const callContext: HttpCallContext = {
+        principal: caller.principal,
+        accountId: caller.accountId,
+        region: opts.region,
+        accessKeyId: caller.accessKeyId,
+        ...(req.socket.remoteAddress ? { sourceIp: normalizeIp(req.socket.remoteAddress) } : {}),
+        ...(userAgent ? { userAgent } : {}),
+        ...(caller.session ? { session: caller.session } : {}),
+      };
+      if (protocol === 'sts' && opts.sts) {
+        const params = parseForm(body.bytes);
+        operation = `sts:${params['Action'] ?? ''}`;
+        const { xml } = await invokeStsQuery(opts.sts, params, callContext, requestIdOnce());
+        sendBytes(200, 'text/xml', Buffer.from(xml, 'utf8'));
+        return;
+      }
       const target = headerValue(req, 'x-amz-target') ?? '';
       if (!target.startsWith(KMS_TARGET_PREFIX)) throw new UnknownOperationError(target);
       operation = target.slice(KMS_TARGET_PREFIX.length);
@@ -170,20 +197,15 @@ export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingM
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new ShapeError('The request body must be a JSON object');
       }
-      const userAgent = headerValue(req, 'user-agent');
-      const callContext: HttpCallContext = {
-        principal: caller.principal,
-        accountId: caller.accountId,
-        region: opts.region,
-        accessKeyId: caller.accessKeyId,
-        ...(req.socket.remoteAddress ? { sourceIp: normalizeIp(req.socket.remoteAddress) } : {}),
-        ...(userAgent ? { userAgent } : {}),
-        ...(caller.session ? { session: caller.session } : {}),
-      };
       const response = await invokeWire(opts.kms, operation, parsed, callContext);
       send(200, response);
     };
     handle().catch((e: unknown) => {
+      if (protocol === 'sts') {
+        const { status, code, xml } = stsErrorResponse(e, requestIdOnce());
+        sendBytes(status, 'text/xml', Buffer.from(xml, 'utf8'), code);
+        return;
+      }
       const { status, body } = errorResponse(e);
       send(status, body, body.__type);
     });
