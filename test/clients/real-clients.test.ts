@@ -44,7 +44,7 @@ interface CallResult {
 /** One AWS client, spoken to in AWS JSON wire shapes (blobs base64). */
 interface RealClient {
   readonly name: string;
-  call(op: string, params: Wire, creds: Creds, opts?: { paginate?: boolean }): Promise<CallResult>;
+  call(op: string, params: Wire, creds: Creds, opts?: { paginate?: boolean; service?: 'kms' | 'sts' }): Promise<CallResult>;
   /** Sends DisableKey on `keyId` with an X-Amz-Target the signature does not cover. */
   attackTarget(keyId: string, creds: Creds): Promise<CallResult>;
   close?(): void;
@@ -109,7 +109,7 @@ function awsCli(home: string, endpoint: string, port: number): RealClient {
         extra.push('--page-size', String(input['Limit']));
         delete input['Limit'];
       } else if (op.startsWith('List')) extra.push('--no-paginate');
-      const r = await aws(['kms', kebab(op), '--cli-input-json', JSON.stringify(input), ...extra], creds);
+      const r = await aws([opts?.service ?? 'kms', kebab(op), '--cli-input-json', JSON.stringify(input), ...extra], creds);
       if (r.code === 0) return { ok: r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Wire) };
       const m = /An error occurred \((\w+)\)/.exec(r.stderr);
       assert.ok(m, `aws ${op} exited ${r.code}: ${r.stderr}`);
@@ -157,7 +157,7 @@ function boto3Client(home: string, endpoint: string): RealClient & { version(): 
     async version() {
       return (await run(PYTHON, ['-c', 'import boto3, botocore; print(boto3.__version__, botocore.__version__)'], { env: { PATH: '/usr/bin:/bin' } })).stdout.trim();
     },
-    call: (op, params, creds, opts) => ask({ op, params, creds, blobs: BLOBS, paginate: opts?.paginate ?? false }),
+    call: (op, params, creds, opts) => ask({ op, params, creds, blobs: BLOBS, paginate: opts?.paginate ?? false, service: opts?.service ?? 'kms' }),
     attackTarget: (keyId, creds) => ask({ op: 'DisableKey', params: { KeyId: keyId }, creds, unsignedTarget: true }),
     close() {
       child?.stdin.end();
@@ -420,6 +420,41 @@ describe('envelope serve with real AWS clients', function () {
         const d = await c.call('DescribeKey', { KeyId: keyId }, alice);
         assert.equal((d.ok?.['KeyMetadata'] as Wire)['KeyState'], 'Enabled');
       });
+    });
+  }
+
+  for (const [label, make] of [
+    ['AWS CLI v2', () => awsCli(home, endpoint, port)],
+    ['boto3', () => boto3Client(home, endpoint)],
+  ] as const) {
+    it(`${label}: sts assume-role against serve, then kms decrypt with the temporary credentials`, async function () {
+      if (aptReason) this.skip();
+      const c: RealClient = make();
+      try {
+        const role = `reader-${label.replace(/[^a-z0-9]/gi, '')}`;
+        await writeFile(join(home, `${role}-trust.json`), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/alice` }, Action: 'sts:AssumeRole' }] }));
+        await ok(['iam', 'create-role', '--name', role, '--account', A, '--trust-policy', `@${role}-trust.json`], { home });
+        await writeFile(join(home, `${role}.json`), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }));
+        await ok(['iam', 'put-policy', '--role', role, '--account', A, '--name', 'decrypt', '--document', `@${role}.json`], { home });
+        const key = String(((await c.call('CreateKey', {}, alice)).ok?.['KeyMetadata'] as Wire)['KeyId']);
+        const ct = (await c.call('Encrypt', { KeyId: key, Plaintext: b64('for the role') }, alice)).ok?.['CiphertextBlob'];
+
+        assert.equal((await c.call('GetCallerIdentity', {}, alice, { service: 'sts' })).ok?.['Arn'], `arn:aws:iam::${A}:user/alice`);
+        const assumed = await c.call('AssumeRole', { RoleArn: `arn:aws:iam::${A}:role/${role}`, RoleSessionName: 'client-1', DurationSeconds: 900 }, alice, { service: 'sts' });
+        const cr = assumed.ok?.['Credentials'] as Wire;
+        assert.equal((assumed.ok?.['AssumedRoleUser'] as Wire)['Arn'], `arn:aws:sts::${A}:assumed-role/${role}/client-1`);
+        assert.ok(Date.parse(String(cr['Expiration'])) > Date.now() + 800_000, String(cr['Expiration']));
+        const session: Creds = { AccessKeyId: String(cr['AccessKeyId']), SecretAccessKey: String(cr['SecretAccessKey']), SessionToken: String(cr['SessionToken']) };
+        assert.equal((await c.call('GetCallerIdentity', {}, session, { service: 'sts' })).ok?.['Arn'], `arn:aws:sts::${A}:assumed-role/${role}/client-1`);
+        assert.equal(unb64((await c.call('Decrypt', { CiphertextBlob: ct }, session)).ok?.['Plaintext']), 'for the role');
+        // The role may decrypt only; its session may not encrypt, and is nothing without its token.
+        assert.deepEqual(await c.call('Encrypt', { KeyId: key, Plaintext: b64('x') }, session), { error: 'AccessDeniedException' });
+        assert.deepEqual(await c.call('Decrypt', { CiphertextBlob: ct }, { AccessKeyId: session.AccessKeyId, SecretAccessKey: session.SecretAccessKey }), { error: 'UnrecognizedClientException' });
+        // bob is not in the trust policy: STS's AccessDenied.
+        assert.deepEqual(await c.call('AssumeRole', { RoleArn: `arn:aws:iam::${A}:role/${role}`, RoleSessionName: 'client-2' }, bob, { service: 'sts' }), { error: 'AccessDenied' });
+      } finally {
+        c.close?.();
+      }
     });
   }
 
