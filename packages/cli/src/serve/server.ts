@@ -1,9 +1,12 @@
 /**
  * `envelope serve`: the AWS KMS JSON 1.1 protocol over node:http ("AWS KMS API Reference":
  * POST /, `X-Amz-Target: TrentService.<Operation>`, `Content-Type: application/x-amz-json-1.1`,
- * errors as `{"__type", "message"}` with AWS's status codes). Every request is SigV4-verified
- * against the store's access keys and runs as that key's principal. The handler never throws:
- * any bad request gets an error response and the server keeps serving.
+ * errors as `{"__type", "message"}` with AWS's status codes), and STS AssumeRole /
+ * GetCallerIdentity over the Query protocol (sts-query.ts) for form-encoded requests without a
+ * target. Every request is SigV4-verified (sigv4.ts) against the store's access keys and STS
+ * sessions and runs as that principal. The headers are checked before the body is read; bodies are
+ * read under a size limit, a deadline and a shared budget for unauthenticated bytes (body.ts). The
+ * handler never throws: any bad request gets an error response and the server keeps serving.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KmsError, type Clock, type Random } from '@envelope/core';
