@@ -7,14 +7,26 @@
 import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
 import { GenerateRandomCommand, KMSClient } from '@aws-sdk/client-kms';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startKmsServer, type RunningServer } from '../../packages/cli/src/serve/server.js';
-import { parseAuthorization } from '../../packages/cli/src/serve/sigv4.js';
-import { NodeSha256 } from '../../packages/cli/src/serve/node-sha256.js';
+import {
+  canonicalRequest,
+  deriveSigningKey,
+  formatAmzDate,
+  headerValues,
+  parseAuthorization,
+  sha256Hex,
+  signatureFor,
+} from '../../packages/cli/src/serve/sigv4.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const ACCESS_KEY = 'AKIAEXAMPLEENVELOPE1';
 const SECRET = 'c2VjcmV0LWZvci10ZXN0cy1vbmx5LW5vdC1hLXJlYWwta2V5';
+const TEMP_KEY = 'ASIAEXAMPLEENVELOPE2';
+const TEMP_SECRET = 'dGVtcG9yYXJ5LXNlY3JldC1mb3ItdGVzdHM';
+const TEMP_TOKEN = 'IQoJb3JpZ2luX2VudmVsb3BlLXNlc3Npb24tdG9rZW4';
+const TEMP_EXPIRY = new Date(NOW.getTime() + 3600_000);
 
 let counter = 0;
 const testKms = {
@@ -48,13 +60,17 @@ function post(port: number, headers: Record<string, string>, body: string | Uint
 async function signedHeaders(
   port: number,
   body: string,
-  opts: { date?: Date; region?: string; service?: string; secret?: string; accessKeyId?: string; target?: string; contentType?: string } = {},
+  opts: {
+    date?: Date; region?: string; service?: string; secret?: string; accessKeyId?: string; target?: string; contentType?: string;
+    sessionToken?: string; unsigned?: string[]; checksum?: boolean;
+  } = {},
 ): Promise<Record<string, string>> {
   const signer = new SignatureV4({
-    credentials: { accessKeyId: opts.accessKeyId ?? ACCESS_KEY, secretAccessKey: opts.secret ?? SECRET },
+    credentials: { accessKeyId: opts.accessKeyId ?? ACCESS_KEY, secretAccessKey: opts.secret ?? SECRET, ...(opts.sessionToken ? { sessionToken: opts.sessionToken } : {}) },
     region: opts.region ?? 'us-east-1',
     service: opts.service ?? 'kms',
-    sha256: NodeSha256,
+    sha256: Sha256,
+    applyChecksum: opts.checksum ?? true,
   });
   const signed = await signer.sign(
     {
@@ -71,9 +87,35 @@ async function signedHeaders(
       },
       body,
     },
-    { signingDate: opts.date ?? NOW },
+    { signingDate: opts.date ?? NOW, ...(opts.unsigned ? { unsignableHeaders: new Set(opts.unsigned) } : {}) },
   );
   return signed.headers as Record<string, string>;
+}
+
+function withoutHeader(headers: Record<string, string>, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== name));
+}
+
+/**
+ * A request signed by our own canonicalization (checked against AWS's test suite in
+ * sigv4-suite.test.ts) over a chosen SignedHeaders list, or with a `Date` header instead of
+ * X-Amz-Date: shapes the SDKs never send.
+ */
+async function handSigned(port: number, body: string, opts: { signed: string[]; useDateHeader?: boolean; date?: Date }): Promise<Record<string, string>> {
+  const date = opts.date ?? NOW;
+  const amzDate = formatAmzDate(date);
+  const headers: Record<string, string> = {
+    host: `127.0.0.1:${port}`,
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': 'TrentService.GenerateRandom',
+    ...(opts.useDateHeader ? { date: date.toUTCString() } : { 'x-amz-date': amzDate }),
+  };
+  const signed = [...opts.signed].sort();
+  const values = headerValues(Object.entries(headers).flat());
+  const creq = canonicalRequest({ method: 'POST', path: '/', rawQuery: '', rawHeaders: [] }, values, signed, sha256Hex(body));
+  const scope = `${amzDate.slice(0, 8)}/us-east-1/kms/aws4_request`;
+  const signature = signatureFor(deriveSigningKey(SECRET, amzDate.slice(0, 8), 'us-east-1', 'kms'), amzDate, scope, creq);
+  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}` };
 }
 
 describe('envelope serve: SigV4 and the JSON 1.1 edge', () => {
@@ -83,7 +125,11 @@ describe('envelope serve: SigV4 and the JSON 1.1 edge', () => {
     server = await startKmsServer({
       kms: testKms,
       lookupAccessKey: async (id) =>
-        id === ACCESS_KEY ? { secretAccessKey: SECRET, principal: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' } : undefined,
+        id === ACCESS_KEY
+          ? { secretAccessKey: SECRET, principal: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' }
+          : id === TEMP_KEY
+            ? { secretAccessKey: TEMP_SECRET, principal: 'arn:aws:sts::111122223333:assumed-role/R/s1', accountId: '111122223333', sessionToken: TEMP_TOKEN, expiration: TEMP_EXPIRY }
+            : undefined,
       region: 'us-east-1',
       clock: () => clock,
       random: (n) => new Uint8Array(n).fill(++counter & 0xff),
@@ -162,7 +208,18 @@ describe('envelope serve: SigV4 and the JSON 1.1 edge', () => {
     ['body over the limit', async () => post(server.port, await signedHeaders(server.port, 'x'.repeat(5000)), 'x'.repeat(5000)), 413, 'RequestEntityTooLargeException'],
     ['GET', async () => post(server.port, {}, '', '/', 'GET'), 405, 'UnknownOperationException'],
     ['another path', async () => post(server.port, {}, '', '/admin', 'POST'), 404, 'UnknownOperationException'],
-    ['garbage Authorization', async () => post(server.port, { authorization: 'Basic Zm9vOmJhcg==', 'x-amz-date': '20261123T120000Z' }, '{}'), 400, 'IncompleteSignatureException'],
+    ['non-SigV4 Authorization', async () => post(server.port, { authorization: 'Basic Zm9vOmJhcg==', 'x-amz-date': '20261123T120000Z' }, '{}'), 400, 'MissingAuthenticationTokenException'],
+    ['garbage SigV4 Authorization', async () => post(server.port, { authorization: 'AWS4-HMAC-SHA256 Credential=x', 'x-amz-date': '20261123T120000Z' }, '{}'), 400, 'IncompleteSignatureException', /requires 'Signature' parameter/],
+    ['other algorithm', async () => post(server.port, { authorization: 'AWS4-HMAC-SHA512 Credential=x, SignedHeaders=host, Signature=00', 'x-amz-date': '20261123T120000Z' }, '{}'), 400, 'IncompleteSignatureException', /Unsupported AWS 'algorithm'/],
+    ['no date header', async () => post(server.port, withoutHeader(await signedHeaders(server.port, '{}'), 'x-amz-date'), '{}'), 400, 'IncompleteSignatureException', /'X-Amz-Date' or a 'Date' header/],
+    ['X-Amz-Target not signed (the captured-request replay of issue 14)', async () => post(server.port, await signedHeaders(server.port, '{}', { unsigned: ['x-amz-target'] }), '{}'), 400, 'InvalidSignatureException', /'X-Amz-Target' must be a 'SignedHeader'/],
+    ['X-Amz-Date not signed', async () => post(server.port, await handSigned(server.port, '{}', { signed: ['host', 'x-amz-target'] }), '{}'), 400, 'InvalidSignatureException', /'X-Amz-Date' must be a 'SignedHeader'/],
+    ['Host not signed', async () => post(server.port, await handSigned(server.port, '{}', { signed: ['x-amz-date', 'x-amz-target'] }), '{}'), 400, 'InvalidSignatureException', /'Host' or ':authority' must be a 'SignedHeader'/],
+    ['x-amz-content-sha256 not the body’s hash', async () => post(server.port, { ...(await signedHeaders(server.port, '{}', { checksum: false })), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, '{}'), 400, 'InvalidSignatureException', /x-amz-content-sha256/],
+    ['a session token with long-term credentials', async () => post(server.port, { ...(await signedHeaders(server.port, '{}')), 'x-amz-security-token': 'FwoG' }, '{}'), 400, 'UnrecognizedClientException'],
+    ['temporary credentials without their token', async () => post(server.port, await signedHeaders(server.port, '{}', { accessKeyId: TEMP_KEY, secret: TEMP_SECRET }), '{}'), 400, 'UnrecognizedClientException', /security token included in the request is invalid/],
+    ['temporary credentials with another token', async () => post(server.port, await signedHeaders(server.port, '{}', { accessKeyId: TEMP_KEY, secret: TEMP_SECRET, sessionToken: 'another-token' }), '{}'), 400, 'UnrecognizedClientException'],
+    ['temporary credentials after expiry', async () => { clock = new Date(TEMP_EXPIRY.getTime() + 1000); return post(server.port, await signedHeaders(server.port, '{}', { accessKeyId: TEMP_KEY, secret: TEMP_SECRET, sessionToken: TEMP_TOKEN, date: clock }), '{}'); }, 400, 'ExpiredTokenException', /security token included in the request is expired/],
   ];
   it('a malformed body is described by position only, never echoed (it may hold a Plaintext)', async () => {
     const body = '{"Plaintext": c2VjcmV0LXBsYWludGV4dA}';
@@ -182,6 +239,28 @@ describe('envelope serve: SigV4 and the JSON 1.1 edge', () => {
       if (message) assert.match(String(res.body['message']), message);
     });
   }
+
+  it('accepts a request without x-amz-content-sha256 (the AWS CLI, boto3 and curl send none)', async () => {
+    const body = '{"NumberOfBytes":3}';
+    const headers = await signedHeaders(server.port, body, { checksum: false });
+    assert.equal(headers['x-amz-content-sha256'], undefined);
+    assert.doesNotMatch(headers['authorization'] ?? '', /x-amz-content-sha256/);
+    const res = await post(server.port, headers, body);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+
+  it('accepts a request dated by a signed Date header instead of X-Amz-Date', async () => {
+    const body = '{"NumberOfBytes":1}';
+    const res = await post(server.port, await handSigned(server.port, body, { signed: ['date', 'host', 'x-amz-target'], useDateHeader: true }), body);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+
+  it('accepts temporary credentials with their session token until they expire', async () => {
+    const body = '{"NumberOfBytes":2}';
+    const headers = await signedHeaders(server.port, body, { accessKeyId: TEMP_KEY, secret: TEMP_SECRET, sessionToken: TEMP_TOKEN });
+    assert.equal(headers['x-amz-security-token'], TEMP_TOKEN);
+    assert.equal((await post(server.port, headers, body)).status, 200);
+  });
 
   it('accepts 14 minutes of skew and keeps serving after every bad request', async () => {
     clock = new Date(NOW.getTime() + 14 * 60_000);

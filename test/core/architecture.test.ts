@@ -51,6 +51,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   policy: [],
   audit: ['keystore'],
   iam: ['keystore', 'policy'],
+  sts: ['keystore', 'policy', 'iam', 'kms:type'],
   kms: ['keystore', 'policy', 'audit', 'iam', 'crypto'],
   keyrings: ['crypto', 'format', 'kms', 'stream:type'],
   workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam', 'fsio'],

@@ -14,6 +14,7 @@ import type { ExplainArgs } from './commands/policy.js';
 import type { GrantCreateArgs } from './commands/grants.js';
 import type { PutPolicyArgs } from './commands/iam.js';
 import type { AuditQueryArgs } from './commands/audit.js';
+import type { AssumeRoleArgs } from './commands/sts.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
 
 // Command modules (and the core, AWS SDK, policy or audit code they use) load only when one of
@@ -27,6 +28,7 @@ const grants = () => import('./commands/grants.js');
 const policy = () => import('./commands/policy.js');
 const iam = () => import('./commands/iam.js');
 const profile = () => import('./commands/profile.js');
+const sts = () => import('./commands/sts.js');
 const audit = () => import('./commands/audit.js');
 const kmsRaw = () => import('./commands/kms-raw.js');
 const serve = () => import('./commands/serve.js');
@@ -216,6 +218,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .requiredOption('--name <name>')
     .option('--account <id>')
     .option('--description <text>')
+    .option('--trust-policy <json|@file>', 'who may assume the role (Principal + sts:AssumeRole)')
+    .option('--max-session-duration <seconds>', 'longest AssumeRole session, 3600-43200 (default 3600)')
     .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamCreateRole(ctx, o as { name: string })));
   sub(iamCmd, 'put-policy', 'PutUserPolicy / PutRolePolicy')
     .option('--user <name>')
@@ -232,6 +236,18 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   sub(iamCmd, 'list', 'list users, roles and access keys')
     .option('--account <id>')
     .action(bind(async (ctx, o: Record<string, unknown>) => (await iam()).iamList(ctx, o as { account?: string })));
+
+  // ---- sts ----
+  const stsCmd = sub(program, 'sts', 'roles: temporary credentials (AssumeRole) and who am I');
+  sub(stsCmd, 'assume-role', 'AssumeRole as the active profile')
+    .requiredOption('--role-arn <arn>')
+    .requiredOption('--role-session-name <name>')
+    .option('--duration-seconds <n>', '900 up to the role\'s MaxSessionDuration (default 3600)')
+    .option('--external-id <id>')
+    .option('--shell', 'print export AWS_ACCESS_KEY_ID=… AWS_SESSION_TOKEN=… lines for eval')
+    .option('--save-profile <name>', 'store a profile that acts as the session until it expires')
+    .action(bind(async (ctx, o: Record<string, unknown>) => (await sts()).stsAssumeRole(ctx, o as unknown as AssumeRoleArgs)));
+  sub(stsCmd, 'get-caller-identity', 'GetCallerIdentity').action(bind(async (ctx) => (await sts()).stsGetCallerIdentity(ctx)));
 
   // ---- profiles ----
   const prof = sub(program, 'profile', 'who the CLI acts as');
@@ -272,6 +288,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '4599')
     .option('--max-body-bytes <n>', 'request body limit')
+    .option('--max-connections <n>', 'open connections accepted at once (default 1024)')
     .option('--log-requests', 'one line per request on stderr (status, operation, error, principal, time)')
     .action(bind(async (ctx, o: Record<string, unknown>) => (await serve()).serveCommand(ctx, o as { host?: string; port?: string })));
 

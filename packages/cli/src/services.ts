@@ -10,6 +10,7 @@ import {
   Iam,
   KmsKeyring,
   openDefaultKms,
+  Sts,
   type CallContext,
   type Clock,
   type Keyring,
@@ -33,13 +34,15 @@ export interface Services {
   readonly region: string;
   readonly kms: Kms;
   readonly iam: Iam;
+  /** Local STS over the same store (AssumeRole sessions). */
+  readonly sts: Sts;
   /** Who the CLI acts as: the active profile's principal (default: the default account's root). */
   readonly caller: CallContext;
   /** A keyring that generates under the first key and wraps under every key. */
   keyring(keyIds: readonly string[]): Keyring;
   /** A keyring that unwraps any envelope-kms data key the caller may decrypt. */
   discoveryKeyring(): Keyring;
-  /** Access key → principal + secret, for SigV4 verification by `envelope serve`. */
+  /** Access key (IAM key or STS session) → principal + secret (+ session token), for SigV4 verification by `envelope serve`. */
   lookupAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
 }
 
@@ -52,20 +55,34 @@ export async function openServices(opts: ServicesOptions): Promise<Services> {
     ...(opts.random ? { random: opts.random } : {}),
   });
   const iam = new Iam({ store: kms.store });
+  const sts = new Sts({ store: kms.store });
   const profile = iam.resolveProfile(opts.profile);
+  // A profile saved by `sts assume-role --save-profile` acts as its role session while it lasts.
+  const session = profile.sessionAccessKeyId !== undefined ? sts.requireLiveSession(profile.sessionAccessKeyId) : undefined;
   const region = opts.region ?? profile.region ?? DEFAULT_REGION;
-  const caller: CallContext = { principal: profile.principal, accountId: profile.accountId, region };
+  const caller: CallContext = { principal: profile.principal, accountId: profile.accountId, region, ...(session ? { accessKeyId: session.AccessKeyId } : {}) };
   return {
     home,
     region,
     kms,
     iam,
+    sts,
     caller,
     keyring: (keyIds) => new KmsKeyring({ kms, keyIds: [...keyIds], caller }),
     discoveryKeyring: () => new KmsKeyring({ kms, discovery: true, caller }),
     lookupAccessKey: async (id) => {
       const k = iam.lookupAccessKey(id);
-      return k === undefined ? undefined : { secretAccessKey: k.secretAccessKey, principal: k.principal, accountId: k.accountId, status: k.status };
+      if (k !== undefined) return { secretAccessKey: k.secretAccessKey, principal: k.principal, accountId: k.accountId, status: k.status };
+      const s = sts.lookupSession(id);
+      if (s === undefined) return undefined;
+      return {
+        secretAccessKey: s.secretAccessKey,
+        principal: s.principal,
+        accountId: s.accountId,
+        sessionToken: s.sessionToken,
+        expiration: s.expiration,
+        session: { roleArn: s.roleArn, roleSessionName: s.roleSessionName },
+      };
     },
   };
 }

@@ -63,6 +63,9 @@ export const NoSuchEntityException = kmsError('NoSuchEntityException', 404);
 /** IAM: the entity still has attached resources (access keys, policies) (IAM DeleteConflict). */
 export const DeleteConflictException = kmsError('DeleteConflictException', 409);
 
+/** STS: temporary credentials used after their expiration (AWS ExpiredTokenException / ExpiredToken). */
+export const ExpiredTokenException = kmsError('ExpiredTokenException', 400);
+
 /** True when `e` is a KmsError with the given AWS name. */
 export function isKmsError(e: unknown, name?: string): e is KmsError {
   return e instanceof KmsError && (name === undefined || e.name === name);

@@ -94,6 +94,11 @@ export {
   type AccessKeyMetadata, type AccessKeyLookup,
 } from './iam/iam.js';
 export { IAM_SECTION, DEFAULT_PROFILE, DEFAULT_IAM_ACCOUNT, type IamState, type ProfileRecord } from './iam/iam-state.js';
+// Local STS: AssumeRole / GetCallerIdentity, temporary credentials (docs/ACCESS.md "Roles and STS").
+export {
+  Sts, STS_SECTION, MIN_SESSION_SECONDS, DEFAULT_SESSION_SECONDS, type StsOptions, type AssumeRoleRequest, type AssumeRoleResponse,
+  type Credentials, type GetCallerIdentityResponse, type SessionLookup,
+} from './sts/sts.js';
 
 // --- workflows (cross-account work) ---
 export { ArtifactStore, type StagedSnapshot } from './workflows/artifact-store.js';

@@ -79,7 +79,8 @@ export function fromWire(value: unknown, field = ''): unknown {
   if (OPAQUE_FIELDS.has(field)) return value;
   if (Array.isArray(value)) return value.map((v) => fromWire(v, field));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // Null-prototype: a member named __proto__ stays an own property, never the prototype.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(value)) out[k] = fromWire(v, k);
     return out;
   }

@@ -27,10 +27,22 @@ export async function iamCreateUser(ctx: CliContext, args: { name: string; accou
   await ctx.print(res, `created user ${res.User.Arn}`);
 }
 
-export async function iamCreateRole(ctx: CliContext, args: { name: string; account?: string; description?: string }): Promise<void> {
+export async function iamCreateRole(
+  ctx: CliContext,
+  args: { name: string; account?: string; description?: string; trustPolicy?: string; maxSessionDuration?: string },
+): Promise<void> {
+  const trust = args.trustPolicy === undefined ? undefined : await readValueArg(args.trustPolicy, ctx.io, '--trust-policy');
+  const max = args.maxSessionDuration === undefined ? undefined : Number(args.maxSessionDuration);
+  if (max !== undefined && !Number.isInteger(max)) throw new UsageError(`--max-session-duration must be an integer, got "${args.maxSessionDuration}"`);
   const services = await ctx.open();
   const target = await ensureAccount(services, args.account);
-  const res = await services.iam.CreateRole({ RoleName: args.name, ...target, ...(args.description !== undefined ? { Description: args.description } : {}) });
+  const res = await services.iam.CreateRole({
+    RoleName: args.name,
+    ...target,
+    ...(args.description !== undefined ? { Description: args.description } : {}),
+    ...(trust !== undefined ? { AssumeRolePolicyDocument: trust } : {}),
+    ...(max !== undefined ? { MaxSessionDuration: max } : {}),
+  });
   await ctx.print(res, `created role ${res.Role.Arn}`);
 }
 

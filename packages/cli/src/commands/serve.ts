@@ -6,7 +6,7 @@
 import type { CliContext } from '../cli-context.js';
 import { UsageError } from '../errors.js';
 import { writeText } from '../io.js';
-import { startKmsServer, DEFAULT_MAX_BODY_BYTES, type RequestLogEvent } from '../serve/server.js';
+import { startKmsServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, type RequestLogEvent } from '../serve/server.js';
 
 export const DEFAULT_SERVE_PORT = 4599;
 
@@ -14,6 +14,7 @@ export interface ServeArgs {
   readonly host?: string;
   readonly port?: string;
   readonly maxBodyBytes?: string;
+  readonly maxConnections?: string;
   /** One line per request on stderr: operation, status, error name, principal, milliseconds. */
   readonly logRequests?: boolean;
 }
@@ -24,16 +25,20 @@ export async function serveCommand(ctx: CliContext, args: ServeArgs): Promise<vo
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${args.port}"`);
   const maxBody = args.maxBodyBytes === undefined ? DEFAULT_MAX_BODY_BYTES : Number(args.maxBodyBytes);
   if (!Number.isInteger(maxBody) || maxBody < 1024) throw new UsageError('--max-body-bytes must be an integer >= 1024');
+  const maxConnections = args.maxConnections === undefined ? DEFAULT_MAX_CONNECTIONS : Number(args.maxConnections);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError('--max-connections must be an integer >= 1');
   const services = await ctx.open();
   const running = await startKmsServer({
     kms: services.kms,
     lookupAccessKey: (id) => services.lookupAccessKey(id),
+    sts: services.sts,
     region: services.region,
     clock: ctx.clock,
     random: ctx.random,
     host,
     port,
     maxBodyBytes: maxBody,
+    maxConnections,
     ...(args.logRequests === true
       ? {
           onRequest: (e: RequestLogEvent) => {
@@ -44,7 +49,7 @@ export async function serveCommand(ctx: CliContext, args: ServeArgs): Promise<vo
   });
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${running.port}`;
   if (ctx.opts.json) await writeText(ctx.io.stdout, `${JSON.stringify({ Endpoint: endpoint, Region: services.region })}\n`);
-  else await writeText(ctx.io.stdout, `envelope serve: AWS KMS (JSON 1.1, SigV4) on ${endpoint}, region ${services.region}\n`);
+  else await writeText(ctx.io.stdout, `envelope serve: AWS KMS (JSON 1.1, SigV4) and STS on ${endpoint}, region ${services.region}\n`);
   ctx.io.onListening?.({ host, port: running.port });
   await new Promise<void>((resolve) => {
     const signal = ctx.io.signal;

@@ -1,21 +1,32 @@
 /**
  * `envelope serve`: the AWS KMS JSON 1.1 protocol over node:http ("AWS KMS API Reference":
  * POST /, `X-Amz-Target: TrentService.<Operation>`, `Content-Type: application/x-amz-json-1.1`,
- * errors as `{"__type", "message"}` with AWS's status codes). Every request is SigV4-verified
- * against the store's access keys and runs as that key's principal. The handler never throws:
- * any bad request gets an error response and the server keeps serving.
+ * errors as `{"__type", "message"}` with AWS's status codes), and STS AssumeRole /
+ * GetCallerIdentity over the Query protocol (sts-query.ts) for form-encoded requests without a
+ * target. Every request is SigV4-verified (sigv4.ts) against the store's access keys and STS
+ * sessions and runs as that principal. The headers are checked before the body is read; bodies are
+ * read under a size limit, a deadline and a shared budget for unauthenticated bytes (body.ts). The
+ * handler never throws: any bad request gets an error response and the server keeps serving.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KmsError, type Clock, type Random } from '@envelope/core';
 import { invokeWire, UnknownOperationError, type KmsLike } from '../aws-json/invoke.js';
 import { KMS_TARGET_PREFIX } from '../aws-json/operations.js';
+import { parseJsonBody } from '../aws-json/safe-json.js';
 import { ShapeError } from '../aws-json/shapes.js';
-import { AuthError, verifySigV4, type AccessKeyLookup } from './sigv4.js';
-import { describeJsonSyntaxError } from '../util/json-error.js';
+import { AuthError, authenticateHead, SigningKeyCache, type AccessKeyLookup, type SignedRequestHead } from './sigv4.js';
+import { BodyReadError, readBody, UnauthenticatedBytes } from './body.js';
+import { FORM_CONTENT_TYPE, invokeStsQuery, parseForm, STS_AUTH_ERRORS, stsErrorResponse, type StsLike } from './sts-query.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Larger than any valid KMS request (policies ≤ 32 KB, plaintexts ≤ 4 KB, key material ≤ 8 KB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Bytes of not-yet-authenticated request bodies buffered across all connections at once. */
+export const DEFAULT_MAX_UNAUTHENTICATED_BYTES = 16 * 1024 * 1024;
+/** Open connections accepted at once; further ones are closed by node:http as they arrive. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** How long a client gets to send a request body once its headers are in. */
+export const DEFAULT_BODY_TIMEOUT_MS = 20_000;
 /** How long in-flight requests get to finish on shutdown before their connections are closed. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -26,6 +37,11 @@ export interface KmsServerOptions {
   readonly clock: Clock;
   readonly random: Random;
   readonly maxBodyBytes?: number;
+  readonly maxUnauthenticatedBytes?: number;
+  readonly maxConnections?: number;
+  readonly bodyTimeoutMs?: number;
+  /** When given, the server also answers STS (AssumeRole, GetCallerIdentity) over the Query protocol. */
+  readonly sts?: StsLike;
   /** Called once per request after the response is sent (operation, status, error name). No secrets. */
   readonly onRequest?: (event: RequestLogEvent) => void;
 }
@@ -47,6 +63,8 @@ export interface HttpCallContext {
   readonly accessKeyId: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** Temporary credentials: the session facts (role ARN, session name) for policies and audit. */
+  readonly session?: Readonly<Record<string, string>>;
 }
 
 class HttpError extends Error {
@@ -58,60 +76,9 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError('RequestEntityTooLargeException', `Request body of ${declared} bytes exceeds the ${limit}-byte limit`, 413));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(new HttpError('RequestEntityTooLargeException', `Request body exceeds the ${limit}-byte limit`, 413));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(new Uint8Array(Buffer.concat(chunks, size)));
-    });
-    req.on('error', (e) => {
-      if (!failed) {
-        failed = true;
-        reject(e);
-      }
-    });
-  });
-}
-
-function headerMap(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    const value = raw[i + 1] as string;
-    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
-  }
-  return out;
-}
-
-function splitUrl(url: string): { path: string; query: Record<string, string | string[]> } {
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query: Record<string, string | string[]> = {};
-  if (q >= 0) {
-    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
-      const prev = query[k];
-      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-  }
-  return { path, query };
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -128,6 +95,7 @@ export function errorResponse(e: unknown): { status: number; body: { __type: str
   if (e instanceof KmsError) return { status: e.httpStatus, body: { __type: e.name, message: e.message } };
   if (e instanceof AuthError) return { status: e.httpStatus, body: { __type: e.name, message: e.message } };
   if (e instanceof HttpError) return { status: e.httpStatus, body: { __type: e.name, message: e.message } };
+  if (e instanceof BodyReadError) return { status: e.httpStatus, body: { __type: e.name, message: e.message } };
   if (e instanceof ShapeError) return { status: 400, body: { __type: 'SerializationException', message: e.message } };
   if (e instanceof UnknownOperationError) return { status: 400, body: { __type: 'UnknownOperationException', message: e.message } };
   if (e instanceof TypeError || e instanceof RangeError) {
@@ -139,73 +107,108 @@ export function errorResponse(e: unknown): { status: number; body: { __type: str
 /** Creates the request handler (exported separately so tests can mount it on any server). */
 export function createKmsRequestHandler(opts: KmsServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const unauthenticated = new UnauthenticatedBytes(opts.maxUnauthenticatedBytes ?? DEFAULT_MAX_UNAUTHENTICATED_BYTES);
+  const signingKeys = new SigningKeyCache();
   return (req, res) => {
     let operation = '';
     let principal: string | undefined;
     const started = performance.now();
-    const send = (status: number, body: unknown, errorName?: string) => {
-      const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    let protocol: 'kms' | 'sts' = 'kms';
+    let reqId: string | undefined;
+    const requestIdOnce = () => (reqId ??= requestId(opts.random));
+    const sendBytes = (status: number, contentType: string, payload: Buffer, errorName?: string) => {
+      // A request whose body was not read to its end cannot share its connection with the next one.
+      const close = !req.complete;
       if (!res.headersSent) {
         res.writeHead(status, {
-          'Content-Type': JSON_CONTENT_TYPE,
+          'Content-Type': contentType,
           'Content-Length': payload.length,
-          'x-amzn-RequestId': requestId(opts.random),
+          'x-amzn-RequestId': requestIdOnce(),
+          ...(errorName ? { 'x-amzn-ErrorType': errorName } : {}),
           // The AWS SDKs correct their clock skew from this header.
           Date: opts.clock().toUTCString(),
-          ...(status === 413 ? { Connection: 'close' } : {}),
+          ...(close ? { Connection: 'close' } : {}),
         });
       }
       res.end(payload);
       opts.onRequest?.({ operation, status, ms: performance.now() - started, ...(errorName ? { errorName } : {}), ...(principal ? { principal } : {}) });
     };
+    const send = (status: number, body: unknown, errorName?: string) => sendBytes(status, JSON_CONTENT_TYPE, Buffer.from(JSON.stringify(body), 'utf8'), errorName);
     const handle = async () => {
-      const { path, query } = splitUrl(req.url ?? '/');
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const rawQuery = q < 0 ? '' : url.slice(q + 1);
       if (req.method !== 'POST') {
-        req.resume();
         throw new HttpError('UnknownOperationException', `${req.method ?? 'This method'} is not supported; AWS KMS takes POST / with an X-Amz-Target header`, 405);
       }
-      if (path !== '/') {
-        req.resume();
-        throw new HttpError('UnknownOperationException', `No such resource ${path}; AWS KMS takes POST /`, 404);
+      if (path !== '/') throw new HttpError('UnknownOperationException', `No such resource ${path}; AWS KMS takes POST /`, 404);
+      const declared = headerValue(req, 'content-length');
+      const declaredBytes = declared === undefined ? undefined : Number(declared);
+      if (declaredBytes !== undefined && Number.isFinite(declaredBytes) && declaredBytes > limit) {
+        throw new HttpError('RequestEntityTooLargeException', `Request body of ${declaredBytes} bytes exceeds the ${limit}-byte limit`, 413);
       }
-      const body = await readBody(req, limit);
-      const headers = headerMap(req);
-      const caller = await verifySigV4(
-        { method: 'POST', path, query, headers, body },
-        { lookup: opts.lookupAccessKey, region: opts.region, service: 'kms', now: opts.clock() },
-      );
+      // STS speaks the Query protocol (form-encoded, no X-Amz-Target); everything else is KMS.
+      const contentTypeHeader = (headerValue(req, 'content-type') ?? '').toLowerCase();
+      if (opts.sts && headerValue(req, 'x-amz-target') === undefined && contentTypeHeader.startsWith(FORM_CONTENT_TYPE)) protocol = 'sts';
+      // Everything the headers can tell is checked before a byte of the body is read.
+      const head: SignedRequestHead = { method: 'POST', path, rawQuery, rawHeaders: req.rawHeaders };
+      const pending = await authenticateHead(head, {
+        lookup: opts.lookupAccessKey,
+        region: opts.region,
+        now: opts.clock(),
+        cache: signingKeys,
+        ...(protocol === 'sts'
+          ? { service: 'sts', errorNames: STS_AUTH_ERRORS }
+          : { service: 'kms', requiredSignedHeaders: ['x-amz-target'] }),
+      });
+      const body = await readBody(req, { limit, timeoutMs: bodyTimeoutMs, budget: unauthenticated });
+      let caller;
+      try {
+        caller = pending.verify(body.bytes);
+      } finally {
+        body.release();
+      }
       principal = caller.principal;
-      const target = headers['x-amz-target'] ?? '';
-      if (!target.startsWith(KMS_TARGET_PREFIX)) throw new UnknownOperationError(target);
-      operation = target.slice(KMS_TARGET_PREFIX.length);
-      const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      if (contentType !== JSON_CONTENT_TYPE && contentType !== 'application/x-amz-json-1.0' && contentType !== 'application/json') {
-        throw new HttpError('SerializationException', `Content-Type must be ${JSON_CONTENT_TYPE}, got '${contentType}'`, 400);
-      }
-      let parsed: unknown = {};
-      const text = Buffer.from(body).toString('utf8');
-      if (text.trim() !== '') {
-        try {
-          parsed = JSON.parse(text);
-        } catch (e) {
-          throw new ShapeError(`Malformed JSON request body: ${describeJsonSyntaxError(e)}`);
-        }
-      }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new ShapeError('The request body must be a JSON object');
-      }
+      const userAgent = headerValue(req, 'user-agent');
       const callContext: HttpCallContext = {
         principal: caller.principal,
         accountId: caller.accountId,
         region: opts.region,
         accessKeyId: caller.accessKeyId,
         ...(req.socket.remoteAddress ? { sourceIp: normalizeIp(req.socket.remoteAddress) } : {}),
-        ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
+        ...(userAgent ? { userAgent } : {}),
+        ...(caller.session ? { session: caller.session } : {}),
       };
+      if (protocol === 'sts' && opts.sts) {
+        const params = parseForm(body.bytes);
+        operation = `sts:${params['Action'] ?? ''}`;
+        const { xml } = await invokeStsQuery(opts.sts, params, callContext, requestIdOnce());
+        sendBytes(200, 'text/xml', Buffer.from(xml, 'utf8'));
+        return;
+      }
+      const target = headerValue(req, 'x-amz-target') ?? '';
+      if (!target.startsWith(KMS_TARGET_PREFIX)) throw new UnknownOperationError(target);
+      operation = target.slice(KMS_TARGET_PREFIX.length);
+      const contentType = (headerValue(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (contentType !== JSON_CONTENT_TYPE && contentType !== 'application/x-amz-json-1.0' && contentType !== 'application/json') {
+        throw new HttpError('SerializationException', `Content-Type must be ${JSON_CONTENT_TYPE}, got '${contentType}'`, 400);
+      }
+      const text = Buffer.from(body.bytes).toString('utf8');
+      const parsed: unknown = text.trim() === '' ? Object.create(null) : parseJsonBody(text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new ShapeError('The request body must be a JSON object');
+      }
       const response = await invokeWire(opts.kms, operation, parsed, callContext);
       send(200, response);
     };
     handle().catch((e: unknown) => {
+      if (protocol === 'sts') {
+        const { status, code, xml } = stsErrorResponse(e, requestIdOnce());
+        sendBytes(status, 'text/xml', Buffer.from(xml, 'utf8'), code);
+        return;
+      }
       const { status, body } = errorResponse(e);
       send(status, body, body.__type);
     });
@@ -228,6 +231,7 @@ export interface RunningServer {
 export async function startKmsServer(opts: KmsServerOptions & { host: string; port: number }): Promise<RunningServer> {
   const handler = createKmsRequestHandler(opts);
   const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 60_000, headersTimeout: 30_000 }, handler);
+  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -29,6 +29,10 @@ export interface IdentityRecord {
   readonly Path: string;
   readonly CreateDate: string;
   readonly Description?: string;
+  /** Roles: the trust policy (who may AssumeRole it), JSON. A role without one cannot be assumed. */
+  AssumeRolePolicyDocument?: string;
+  /** Roles: the longest session AssumeRole may grant, in seconds (3600 unless set; AWS's default). */
+  readonly MaxSessionDuration?: number;
   /** Inline identity policies: name → JSON document. */
   policies: Record<string, string>;
 }
@@ -49,6 +53,8 @@ export interface ProfileRecord {
   readonly Principal: string;
   readonly AccountId: string;
   readonly Region?: string;
+  /** A profile saved by `envelope sts assume-role --save-profile`: the session it acts in (expires with it). */
+  readonly SessionAccessKeyId?: string;
 }
 
 export interface IamState {

@@ -46,7 +46,16 @@ export interface IdentityView {
   readonly Description?: string;
 }
 export interface UserView extends IdentityView { readonly UserName: string; readonly UserId: string }
-export interface RoleView extends IdentityView { readonly RoleName: string; readonly RoleId: string }
+export interface RoleView extends IdentityView {
+  readonly RoleName: string;
+  readonly RoleId: string;
+  readonly AssumeRolePolicyDocument?: string;
+  readonly MaxSessionDuration: number;
+}
+
+/** AWS IAM: a role's MaxSessionDuration is 3600–43200 seconds, 3600 by default. */
+export const DEFAULT_MAX_SESSION_DURATION = 3600;
+export const MAX_MAX_SESSION_DURATION = 43_200;
 export interface AccessKeyMetadata {
   readonly UserName: string;
   readonly AccessKeyId: string;
@@ -125,7 +134,10 @@ export class Iam {
 
   // --- users and roles ---
 
-  private async createIdentity(kind: 'user' | 'role', req: { Name: string; Path?: string; Description?: string } & Target): Promise<IdentityRecord> {
+  private async createIdentity(
+    kind: 'user' | 'role',
+    req: { Name: string; Path?: string; Description?: string; AssumeRolePolicyDocument?: string; MaxSessionDuration?: number } & Target,
+  ): Promise<IdentityRecord> {
     if (!isIamName(req.Name)) {
       throw new ValidationException(`${kind === 'user' ? 'UserName' : 'RoleName'} must be 1-128 characters of [A-Za-z0-9+=,.@_-], got "${req.Name}"`);
     }
@@ -138,9 +150,13 @@ export class Iam {
       if (Object.values(table).some((r) => r.AccountId === account && r.Name.toLowerCase() === req.Name.toLowerCase())) {
         throw new EntityAlreadyExistsException(`${kind === 'user' ? 'User' : 'Role'} with name ${req.Name} already exists in account ${account}`);
       }
+      if (req.AssumeRolePolicyDocument !== undefined) this.checkTrustPolicy(s, req.AssumeRolePolicyDocument);
       const rec: IdentityRecord = {
         Arn: arn, AccountId: account, Name: req.Name, Id: this.id(kind === 'user' ? 'AIDA' : 'AROA'), Path: path,
-        CreateDate: this.now(), ...(req.Description ? { Description: req.Description } : {}), policies: {},
+        CreateDate: this.now(), ...(req.Description ? { Description: req.Description } : {}),
+        ...(req.AssumeRolePolicyDocument !== undefined ? { AssumeRolePolicyDocument: req.AssumeRolePolicyDocument } : {}),
+        ...(req.MaxSessionDuration !== undefined ? { MaxSessionDuration: req.MaxSessionDuration } : {}),
+        policies: {},
       };
       table[arn] = rec;
       return rec;
@@ -181,9 +197,33 @@ export class Iam {
     });
   }
 
-  async CreateRole(req: { RoleName: string; Path?: string; Description?: string } & Target): Promise<{ Role: RoleView }> {
+  /**
+   * CreateRole. `AssumeRolePolicyDocument` is the trust policy (Principal + sts:AssumeRole, with
+   * conditions such as sts:ExternalId); without one nobody can assume the role.
+   */
+  async CreateRole(
+    req: { RoleName: string; Path?: string; Description?: string; AssumeRolePolicyDocument?: string; MaxSessionDuration?: number } & Target,
+  ): Promise<{ Role: RoleView }> {
+    const max = req?.MaxSessionDuration;
+    if (max !== undefined && (!Number.isInteger(max) || max < DEFAULT_MAX_SESSION_DURATION || max > MAX_MAX_SESSION_DURATION)) {
+      throw new ValidationException(`MaxSessionDuration must be ${DEFAULT_MAX_SESSION_DURATION}-${MAX_MAX_SESSION_DURATION} seconds, got ${max}`);
+    }
     const r = await this.createIdentity('role', { ...req, Name: req?.RoleName });
     return { Role: roleView(r) };
+  }
+
+  /** UpdateAssumeRolePolicy: replaces a role's trust policy. */
+  async UpdateAssumeRolePolicy(req: { RoleName: string; PolicyDocument: string } & Target): Promise<Record<string, never>> {
+    return this.mutate((s) => {
+      const r = this.find(s, 'role', req.RoleName, req);
+      this.checkTrustPolicy(s, req.PolicyDocument);
+      r.AssumeRolePolicyDocument = req.PolicyDocument;
+      return {};
+    });
+  }
+
+  private checkTrustPolicy(s: IamState, text: string): void {
+    parsePolicyDocument(text, { kind: 'trust', principalExists: (arn) => principalExistsIn(s, arn) });
   }
 
   GetRole(req: { RoleName: string } & Target): { Role: RoleView } {
@@ -323,7 +363,7 @@ export class Iam {
    * Creates or replaces a profile. `Principal` may be an ARN or "root" / "user/<name>" /
    * "role/<name>" in `AccountId` (default account by default). The principal must exist.
    */
-  async PutProfile(req: { ProfileName: string; Principal: string; Region?: string } & Target): Promise<{ Profile: ProfileRecord }> {
+  async PutProfile(req: { ProfileName: string; Principal: string; Region?: string; SessionAccessKeyId?: string } & Target): Promise<{ Profile: ProfileRecord }> {
     if (!/^[\w.-]{1,64}$/.test(req?.ProfileName ?? '')) throw new ValidationException(`ProfileName must be 1-64 characters of [A-Za-z0-9_.-], got "${req?.ProfileName}"`);
     return this.mutate((s) => {
       const arn = expandPrincipal(req.Principal, req.AccountId ?? s.defaultAccountId);
@@ -331,7 +371,10 @@ export class Iam {
       if (p.type === 'AWSService') throw new ValidationException('A profile cannot act as an AWS service principal');
       if (!principalExistsIn(s, arn)) throw new NoSuchEntityException(`Principal ${arn} does not exist (create it with CreateUser / CreateRole)`);
       if (!s.accounts[p.accountId]) s.accounts[p.accountId] = { AccountId: p.accountId, CreateDate: this.now() };
-      const rec: ProfileRecord = { ProfileName: req.ProfileName, Principal: arn, AccountId: p.accountId, ...(req.Region ? { Region: req.Region } : {}) };
+      const rec: ProfileRecord = {
+        ProfileName: req.ProfileName, Principal: arn, AccountId: p.accountId, ...(req.Region ? { Region: req.Region } : {}),
+        ...(req.SessionAccessKeyId ? { SessionAccessKeyId: req.SessionAccessKeyId } : {}),
+      };
       s.profiles[req.ProfileName] = rec;
       return { Profile: rec };
     });
@@ -356,7 +399,7 @@ export class Iam {
    * The caller identity for a profile name (CLI `--profile` / ENVELOPE_PROFILE). Undefined or
    * "default" without a stored "default" profile gives the default account's root.
    */
-  resolveProfile(name?: string): { principal: string; accountId: string; region?: string } {
+  resolveProfile(name?: string): { principal: string; accountId: string; region?: string; sessionAccessKeyId?: string } {
     const s = this.state();
     const key = name && name.length > 0 ? name : DEFAULT_PROFILE;
     const p = s.profiles[key] ?? (key === DEFAULT_PROFILE ? defaultProfile(s) : undefined);
@@ -364,7 +407,10 @@ export class Iam {
       throw new NoSuchEntityException(`Profile ${key} does not exist; list profiles with \`envelope profile list\` or create it with \`envelope profile set ${key} --principal <arn>\``);
     }
     if (!principalExistsIn(s, p.Principal)) throw new NoSuchEntityException(`Profile ${key} refers to ${p.Principal}, which no longer exists`);
-    return { principal: p.Principal, accountId: p.AccountId, ...(p.Region ? { region: p.Region } : {}) };
+    return {
+      principal: p.Principal, accountId: p.AccountId, ...(p.Region ? { region: p.Region } : {}),
+      ...(p.SessionAccessKeyId ? { sessionAccessKeyId: p.SessionAccessKeyId } : {}),
+    };
   }
 }
 
@@ -384,6 +430,8 @@ function roleView(r: IdentityRecord): RoleView {
   return {
     RoleName: r.Name, RoleId: r.Id, Arn: r.Arn, AccountId: r.AccountId, Path: r.Path, CreateDate: r.CreateDate,
     ...(r.Description ? { Description: r.Description } : {}),
+    ...(r.AssumeRolePolicyDocument !== undefined ? { AssumeRolePolicyDocument: r.AssumeRolePolicyDocument } : {}),
+    MaxSessionDuration: r.MaxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
   };
 }
 

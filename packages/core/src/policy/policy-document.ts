@@ -54,8 +54,12 @@ export interface PolicyDocument {
 }
 
 export interface ParsePolicyOptions {
-  /** "key" policies need Principal/NotPrincipal and only kms: actions; "identity" policies forbid Principal. */
-  readonly kind: 'key' | 'identity';
+  /**
+   * "key" policies need Principal/NotPrincipal and only kms: actions; "identity" policies forbid
+   * Principal; "trust" policies (a role's AssumeRolePolicyDocument) need Principal, take only sts:
+   * actions and have no Resource.
+   */
+  readonly kind: 'key' | 'identity' | 'trust';
   /** Maximum size in bytes (UTF-8). Defaults: 32 KB for key policies, 10 KB for identity policies. */
   readonly maxBytes?: number;
   /**
@@ -69,6 +73,8 @@ export interface ParsePolicyOptions {
 export const MAX_KEY_POLICY_BYTES = 32 * 1024;
 /** IAM inline role policy size limit (IAM User Guide, "IAM and AWS STS quotas"). */
 export const MAX_IDENTITY_POLICY_BYTES = 10 * 1024;
+/** Role trust policy length (IAM User Guide, "IAM and AWS STS quotas": 2,048 characters by default). */
+export const MAX_TRUST_POLICY_BYTES = 2048;
 
 const VERSIONS = new Set(['2012-10-17', '2008-10-17']);
 const STATEMENT_KEYS = new Set([
@@ -82,7 +88,7 @@ function fail(message: string): never {
 /** Parses and validates a policy document given as JSON text. */
 export function parsePolicyDocument(text: string, options: ParsePolicyOptions): PolicyDocument {
   if (typeof text !== 'string') fail('Policy must be a JSON string');
-  const maxBytes = options.maxBytes ?? (options.kind === 'key' ? MAX_KEY_POLICY_BYTES : MAX_IDENTITY_POLICY_BYTES);
+  const maxBytes = options.maxBytes ?? (options.kind === 'key' ? MAX_KEY_POLICY_BYTES : options.kind === 'trust' ? MAX_TRUST_POLICY_BYTES : MAX_IDENTITY_POLICY_BYTES);
   const size = new TextEncoder().encode(text).length;
   if (size > maxBytes) fail(`Policy is ${size} bytes; the limit is ${maxBytes} bytes`);
   let raw: unknown;
@@ -136,8 +142,8 @@ function parseStatement(s: unknown, index: number, options: ParsePolicyOptions, 
   }
   const hasP = s.Principal !== undefined;
   const hasNP = s.NotPrincipal !== undefined;
-  if (options.kind === 'key') {
-    if (hasP === hasNP) fail(`${label}: a key policy statement needs exactly one of Principal or NotPrincipal`);
+  if (options.kind === 'key' || options.kind === 'trust') {
+    if (hasP === hasNP) fail(`${label}: a ${options.kind} policy statement needs exactly one of Principal or NotPrincipal`);
   } else if (hasP || hasNP) {
     fail(`${label}: an identity policy must not contain Principal or NotPrincipal`);
   }
@@ -147,7 +153,9 @@ function parseStatement(s: unknown, index: number, options: ParsePolicyOptions, 
   if (s.Resource !== undefined && s.NotResource !== undefined) {
     fail(`${label}: has both Resource and NotResource`);
   }
-  if (s.Resource === undefined && s.NotResource === undefined) {
+  if (options.kind === 'trust') {
+    if (s.Resource !== undefined || s.NotResource !== undefined) fail(`${label}: Has prohibited field Resource (a trust policy applies to its role)`);
+  } else if (s.Resource === undefined && s.NotResource === undefined) {
     fail(`${label}: needs one of Resource or NotResource`);
   }
   const out: {
@@ -183,6 +191,9 @@ function parseActions(v: unknown, where: string, options: ParsePolicyOptions): r
     if (!m) fail(`${where}: "${a}" is not an action (expected "service:Operation", wildcards * and ? allowed)`);
     if (options.kind === 'key' && m[1]!.toLowerCase() !== 'kms') {
       fail(`${where}: "${a}" is not an AWS KMS action; key policies accept only kms: actions`);
+    }
+    if (options.kind === 'trust' && m[1]!.toLowerCase() !== 'sts') {
+      fail(`${where}: "${a}" is not an AWS STS action; trust policies accept only sts: actions`);
     }
   }
   return Object.freeze(list);
