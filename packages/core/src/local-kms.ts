@@ -17,3 +17,7 @@ export {
   type AccessKeyMetadata, type AccessKeyLookup,
 } from './iam/iam.js';
 export { IAM_SECTION, DEFAULT_PROFILE, DEFAULT_IAM_ACCOUNT, type IamState, type ProfileRecord } from './iam/iam-state.js';
+export {
+  Sts, STS_SECTION, MIN_SESSION_SECONDS, DEFAULT_SESSION_SECONDS, type StsOptions, type AssumeRoleRequest, type AssumeRoleResponse,
+  type Credentials, type GetCallerIdentityResponse, type SessionLookup,
+} from './sts/sts.js';
