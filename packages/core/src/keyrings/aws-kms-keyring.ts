@@ -13,13 +13,9 @@
  *   EncryptionContext, so it is bound to the wrapped key. When no EDK unwraps, the most relevant
  *   error is thrown (keyring-errors.ts: AccessDeniedException first, "not this key" last).
  */
-import {
-  DecryptCommand,
-  EncryptCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-} from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { KmsError, ValidationException } from '../errors.js';
+import { kmsErrorFromSdk as errorFromSdk, loadKmsSdk } from '../kms/remote-kms.js';
 import type { DecryptRequest, EncryptRequest, EncryptResult, EncryptedDataKey, Keyring } from './keyring.js';
 import { mostRelevantError } from './keyring-errors.js';
 
@@ -73,16 +69,6 @@ export function parseKmsArn(arn: string): ParsedArn | undefined {
   return { partition, region, accountId, resource };
 }
 
-function errorFromSdk(e: unknown): Error {
-  if (e instanceof KmsError) return e;
-  const err = e as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof err?.name === 'string' && /Exception$|Error$/.test(err.name) && err.name !== 'Error' && err.name !== 'TypeError') {
-    const status = err.$metadata?.httpStatusCode ?? 400;
-    return new KmsError(err.name, typeof err.message === 'string' ? err.message : err.name, status, { cause: e });
-  }
-  return e instanceof Error ? e : new Error(String(e));
-}
-
 function toBytes(v: Uint8Array | undefined, what: string): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new KmsError('KMSInternalException', `AWS KMS returned no ${what}`, 500);
   return v;
@@ -94,7 +80,7 @@ export class AwsKmsKeyring implements Keyring {
   readonly discovery: boolean;
   readonly discoveryFilter: DiscoveryFilter | undefined;
   private readonly grantTokens: string[] | undefined;
-  private readonly clientFor: (region: string | undefined) => KMSClient;
+  private readonly clientFor: (region: string | undefined) => KMSClient | Promise<KMSClient>;
 
   constructor(opts: AwsKmsKeyringOptions) {
     this.discovery = opts.discovery === true;
@@ -116,29 +102,33 @@ export class AwsKmsKeyring implements Keyring {
     }
     const given = opts.client;
     const cache = new Map<string, KMSClient>();
+    // The SDK is imported on first use (loading the core does not load it), so a client is not
+    // recognized by its class: a function maps regions to clients, anything else is the client.
     this.clientFor =
-      given instanceof KMSClient
-        ? () => given
-        : typeof given === 'function'
-          ? given
-          : (region) => {
+      typeof given === 'function'
+        ? given
+        : given !== undefined
+          ? () => given
+          : async (region) => {
               const k = region ?? '';
               let c = cache.get(k);
               if (c === undefined) {
-                c = new KMSClient(region !== undefined ? { region } : {});
+                const { KMSClient: Client } = await loadKmsSdk();
+                c = new Client(region !== undefined ? { region } : {});
                 cache.set(k, c);
               }
               return c;
             };
   }
 
-  private client(keyId: string): KMSClient {
+  private client(keyId: string): KMSClient | Promise<KMSClient> {
     return this.clientFor(parseKmsArn(keyId)?.region);
   }
 
   private async wrap(keyId: string, dataKey: Uint8Array, context: Readonly<Record<string, string>>): Promise<EncryptedDataKey> {
     try {
-      const res = await this.client(keyId).send(
+      const { EncryptCommand } = await loadKmsSdk();
+      const res = await (await this.client(keyId)).send(
         new EncryptCommand({
           KeyId: keyId,
           Plaintext: dataKey,
@@ -166,7 +156,8 @@ export class AwsKmsKeyring implements Keyring {
         throw new ValidationException('AwsKmsKeyring: no generatorKeyId and no data key from an earlier keyring');
       }
       try {
-        const res = await this.client(this.generatorKeyId).send(
+        const { GenerateDataKeyCommand } = await loadKmsSdk();
+        const res = await (await this.client(this.generatorKeyId)).send(
           new GenerateDataKeyCommand({
             KeyId: this.generatorKeyId,
             NumberOfBytes: DATA_KEY_BYTES,
@@ -221,7 +212,8 @@ export class AwsKmsKeyring implements Keyring {
     for (const edk of request.encryptedDataKeys) {
       if (!this.mayDecrypt(edk)) continue;
       try {
-        const res = await this.client(edk.keyId).send(
+        const { DecryptCommand } = await loadKmsSdk();
+        const res = await (await this.client(edk.keyId)).send(
           new DecryptCommand({
             KeyId: edk.keyId,
             CiphertextBlob: edk.ciphertext,
