@@ -121,6 +121,27 @@ describe('architecture', () => {
     assert.deepEqual([...packages].filter((p) => !p.startsWith('node:')).sort(), ['msgpackr/pack']);
   });
 
+  it('the CLI and the core load no @aws-sdk package up front (only a remote KMS imports it, dynamically)', () => {
+    // `envelope --version` and every embedded-keystore command never load the AWS SDK.
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
+        const spec = m[2]!;
+        if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
+        else if (spec === '@envelope/core') visit(join(coreSrc, 'index.ts'));
+        else if (spec === '@envelope/core/streams') visit(join(coreSrc, 'streams.ts'));
+        else packages.add(spec);
+      }
+    };
+    visit(join(root, 'packages/cli/src/main.ts'));
+    assert.ok(seen.has(join(coreSrc, 'kms/remote-kms.ts')), 'the walk reaches the remote KMS module');
+    assert.deepEqual([...packages].filter((p) => p.startsWith('@aws-sdk/')), []);
+  });
+
   it('the extension reaches the core through extension/src/core-adapter.ts only', () => {
     const bad: string[] = [];
     for (const file of sources(join(root, 'extension/src'))) {

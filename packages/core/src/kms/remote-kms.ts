@@ -155,7 +155,12 @@ export class RemoteKms {
       const { $metadata: _metadata, ...body } = response;
       return body;
     } catch (e) {
-      throw kmsErrorFromSdk(e);
+      const error = kmsErrorFromSdk(e);
+      if (error instanceof KmsError && error.name === 'CredentialsProviderError') {
+        const source = this.profile !== undefined ? `AWS profile "${this.profile}"` : 'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the default profile';
+        throw new KmsError(error.name, `${error.message} for ${this.location(region)} (looked in ${source})`, 400, { cause: e });
+      }
+      throw error;
     }
   }
 
