@@ -55,6 +55,28 @@ const ALLOWED: Record<string, readonly string[]> = {
   workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam'],
 };
 
+/**
+ * The files reached from `entry` through static, non-type imports (a dynamic import() loads only
+ * when asked for), and the packages they import; `workspace` maps package names to source files.
+ */
+function staticImportsFrom(entry: string, workspace: Record<string, string> = {}): { seen: Set<string>; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
+      const spec = m[2]!;
+      if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
+      else if (workspace[spec] !== undefined) visit(workspace[spec]);
+      else packages.add(spec);
+    }
+  };
+  visit(entry);
+  return { seen, packages };
+}
+
 describe('architecture', () => {
   const files = sources(coreSrc);
 
@@ -103,19 +125,7 @@ describe('architecture', () => {
 
   it("'@envelope/core/streams' loads no KMS, keystore, policy engine, pure-JS cipher or native msgpack addon up front", () => {
     // Static imports only: a dynamic import() (the 'noble' backend) loads when it is asked for.
-    const seen = new Set<string>();
-    const packages = new Set<string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
-        const spec = m[2]!;
-        if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
-        else packages.add(spec);
-      }
-    };
-    visit(join(coreSrc, 'streams.ts'));
+    const { seen, packages } = staticImportsFrom(join(coreSrc, 'streams.ts'));
     const folders = new Set([...seen].map(folderOf));
     for (const heavy of ['kms', 'keystore', 'policy', 'audit', 'iam', 'workflows']) assert.ok(!folders.has(heavy), `streams.ts reaches ${heavy}/`);
     assert.deepEqual([...packages].filter((p) => !p.startsWith('node:')).sort(), ['msgpackr/pack']);
@@ -123,21 +133,10 @@ describe('architecture', () => {
 
   it('the CLI and the core load no @aws-sdk package up front (only a remote KMS imports it, dynamically)', () => {
     // `envelope --version` and every embedded-keystore command never load the AWS SDK.
-    const seen = new Set<string>();
-    const packages = new Set<string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
-        const spec = m[2]!;
-        if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
-        else if (spec === '@envelope/core') visit(join(coreSrc, 'index.ts'));
-        else if (spec === '@envelope/core/streams') visit(join(coreSrc, 'streams.ts'));
-        else packages.add(spec);
-      }
-    };
-    visit(join(root, 'packages/cli/src/main.ts'));
+    const { seen, packages } = staticImportsFrom(join(root, 'packages/cli/src/main.ts'), {
+      '@envelope/core': join(coreSrc, 'index.ts'),
+      '@envelope/core/streams': join(coreSrc, 'streams.ts'),
+    });
     assert.ok(seen.has(join(coreSrc, 'kms/remote-kms.ts')), 'the walk reaches the remote KMS module');
     assert.deepEqual([...packages].filter((p) => p.startsWith('@aws-sdk/')), []);
   });
