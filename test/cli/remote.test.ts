@@ -58,6 +58,27 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
   /** The envelope bin as a team member: the embedded keystore is `workHome`, never the server's. */
   const envelope = (argv: string[], env: Record<string, string | undefined> = {}, stdin?: Uint8Array): Promise<CliResult> =>
     spawnCli(argv, { home: workHome, env: { ...baseEnv(), ...env }, ...(stdin ? { stdin } : {}), timeoutMs: 120_000 });
+  /**
+   * The same CLI in-process (`run(argv, io)`), for the checks beyond the spawned ones: the AWS SDK
+   * reads process.env, so the user's AWS settings are put there for the call and then restored.
+   */
+  const inProcess = async (argv: string[], env: Record<string, string | undefined> = {}, stdin?: Uint8Array): Promise<CliResult> => {
+    const settings = { ...baseEnv(), ...env };
+    const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+    const put = (values: Record<string, string | undefined>) => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    };
+    put(settings);
+    try {
+      const envelopeVars = Object.fromEntries(Object.entries(settings).filter((e): e is [string, string] => e[0].startsWith('ENVELOPE_') && e[1] !== undefined));
+      return await cli(argv, { home: workHome, env: envelopeVars, ...(stdin ? { stdin } : {}) });
+    } finally {
+      put(saved);
+    }
+  };
   /** The remote's administrator, on the server's keystore (in-process: set-up, not under test). */
   const admin = async (argv: string[]): Promise<CliResult> => {
     const r = await cli(argv, { home: serverHome });
@@ -104,7 +125,9 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
     // "team" is an AWS profile whose endpoint_url is the shared serve (no --endpoint-url needed).
     await writeFile(
       join(userHome, '.aws', 'credentials'),
-      ['alice', 'carol', 'team'].map((p) => `[${p}]\naws_access_key_id = ${keys[p === 'team' ? 'alice' : p]!.id}\naws_secret_access_key = ${keys[p === 'team' ? 'alice' : p]!.secret}\n`).join('\n'),
+      ['alice', 'carol', 'team'].map((p) => `[${p}]\naws_access_key_id = ${keys[p === 'team' ? 'alice' : p]!.id}\naws_secret_access_key = ${keys[p === 'team' ? 'alice' : p]!.secret}\n`).join('\n') +
+        // "work": an AWS KMS profile in eu-west-2 (never called: AWS is not reachable from here).
+        `\n[work]\naws_access_key_id = AKIAWORKEXAMPLE00001\naws_secret_access_key = work-secret\n`,
     );
     await writeFile(join(userHome, '.aws', 'config'), `[profile alice]\nregion = us-east-1\n\n[profile team]\nregion = us-east-1\nendpoint_url = ${endpoint}\n\n[profile work]\nregion = eu-west-2\n`);
   });
@@ -130,10 +153,10 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
         { Sid: 'bob-decrypts', Effect: 'Allow', Principal: { AWS: arnOf('bob') }, Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*' },
       ],
     };
-    ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', 'policy', 'put', keyId, '--document', JSON.stringify(policy)]), 'policy put');
-    const got = ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', '--json', 'policy', 'get', keyId]), 'policy get').json<{ Policy: string }>();
+    ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', 'policy', 'put', keyId, '--document', JSON.stringify(policy)]), 'policy put');
+    const got = ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', '--json', 'policy', 'get', keyId]), 'policy get').json<{ Policy: string }>();
     assert.deepEqual(JSON.parse(got.Policy).Statement[1].Sid, 'bob-decrypts');
-    const list = ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', 'alias', 'list']), 'alias list');
+    const list = ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', 'alias', 'list']), 'alias list');
     assert.match(list.out, new RegExp(`alias/app\\s+${keyId}`));
     // The remote keystore has it; the user's embedded keystore was never created.
     const local = (await admin(['--json', 'key', 'list'])).json<{ Keys: { KeyArn: string }[] }>();
@@ -145,14 +168,14 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
     const data = pattern(200_000, 14);
     await writeFile(join(workHome, 'report.bin'), data);
     ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', 'encrypt', 'report.bin', '--key', 'alias/app', '-c', 'team=blue'], {}), 'encrypt');
-    const header = ok(await envelope(['--json', 'inspect', 'report.bin.enc']), 'inspect').json<{ encryptedDataKeys: { providerId: string; keyId: string }[] }>();
+    const header = ok(await inProcess(['--json', 'inspect', 'report.bin.enc']), 'inspect').json<{ encryptedDataKeys: { providerId: string; keyId: string }[] }>();
     assert.deepEqual(header.encryptedDataKeys.map((k) => [k.providerId, k.keyId]), [['aws-kms', keyArn]]);
 
     // bob: environment variables, the endpoint from ENVELOPE_ENDPOINT_URL.
     ok(await envelope(['decrypt', 'report.bin.enc', '-o', 'bob.bin', '-c', 'team=blue'], { ...envCreds('bob'), ENVELOPE_ENDPOINT_URL: endpoint }), 'bob decrypt');
     assert.ok((await readFile(join(workHome, 'bob.bin'))).equals(data));
     // ... and through stdin/stdout.
-    const piped = ok(await envelope(['--endpoint-url', endpoint, 'decrypt', '-', '-o', '-'], envCreds('bob'), await readFile(join(workHome, 'report.bin.enc'))), 'bob pipe');
+    const piped = ok(await inProcess(['--endpoint-url', endpoint, 'decrypt', '-', '-o', '-'], envCreds('bob'), await readFile(join(workHome, 'report.bin.enc'))), 'bob pipe');
     assert.ok(piped.stdout.equals(data));
 
     // carol: AWS_PROFILE selects her profile in ~/.aws; the key policy does not let her decrypt.
@@ -162,21 +185,21 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
     assert.match(denied.stderr, new RegExp(`^AccessDeniedException: .*${arnOf('carol')}.*kms:Decrypt`));
     assert.ok(!(await readdir(workHome)).includes('carol.bin'));
     // bob may not encrypt (the policy gives him Decrypt only).
-    const bobEncrypt = await envelope(['--endpoint-url', endpoint, 'encrypt', 'report.bin', '--key', 'alias/app', '-o', 'bob.enc'], envCreds('bob'));
+    const bobEncrypt = await inProcess(['--endpoint-url', endpoint, 'encrypt', 'report.bin', '--key', 'alias/app', '-o', 'bob.enc'], envCreds('bob'));
     assert.equal(bobEncrypt.code, 1);
     assert.match(bobEncrypt.stderr, /^AccessDeniedException: /);
   });
 
   it('grants made remotely let carol decrypt until revoked; `kms` raw calls go to the remote too', async () => {
-    const grant = ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', '--json', 'grant', 'create', keyId, '--grantee', arnOf('carol'), '--operations', 'Decrypt']), 'grant create').json<{ GrantId: string }>();
-    ok(await envelope(['--endpoint-url', endpoint, 'decrypt', 'report.bin.enc', '-o', 'carol.bin', '-c', 'team=blue'], { AWS_PROFILE: 'carol' }), 'carol decrypt with a grant');
-    const grants = ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', '--json', 'grant', 'list', keyId]), 'grant list').json<{ Grants: { GranteePrincipal: string }[] }>();
+    const grant = ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', '--json', 'grant', 'create', keyId, '--grantee', arnOf('carol'), '--operations', 'Decrypt']), 'grant create').json<{ GrantId: string }>();
+    ok(await inProcess(['--endpoint-url', endpoint, 'decrypt', 'report.bin.enc', '-o', 'carol.bin', '-c', 'team=blue'], { AWS_PROFILE: 'carol' }), 'carol decrypt with a grant');
+    const grants = ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', '--json', 'grant', 'list', keyId]), 'grant list').json<{ Grants: { GranteePrincipal: string }[] }>();
     assert.deepEqual(grants.Grants.map((g) => g.GranteePrincipal), [arnOf('carol')]);
-    ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', 'grant', 'revoke', keyId, grant.GrantId]), 'grant revoke');
-    const again = await envelope(['--endpoint-url', endpoint, 'decrypt', 'report.bin.enc', '-o', 'carol2.bin', '-f'], { AWS_PROFILE: 'carol' });
+    ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', 'grant', 'revoke', keyId, grant.GrantId]), 'grant revoke');
+    const again = await inProcess(['--endpoint-url', endpoint, 'decrypt', 'report.bin.enc', '-o', 'carol2.bin', '-f'], { AWS_PROFILE: 'carol' });
     assert.match(again.stderr, /^AccessDeniedException: /);
 
-    const raw = ok(await envelope(['--endpoint-url', endpoint, '--profile', 'alice', 'kms', 'DescribeKey', '--input-json', '{"KeyId":"alias/app"}']), 'kms raw').json<{ KeyMetadata: { Arn: string; CreationDate: number } }>();
+    const raw = ok(await inProcess(['--endpoint-url', endpoint, '--profile', 'alice', 'kms', 'DescribeKey', '--input-json', '{"KeyId":"alias/app"}']), 'kms raw').json<{ KeyMetadata: { Arn: string; CreationDate: number } }>();
     assert.equal(raw.KeyMetadata.Arn, keyArn);
     assert.equal(typeof raw.KeyMetadata.CreationDate, 'number');
   });
@@ -185,18 +208,18 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
     const r = ok(await envelope(['--profile', 'team', '--json', 'key', 'describe', 'alias/app']), 'describe via AWS profile');
     assert.equal(r.json<{ KeyMetadata: { Arn: string } }>().KeyMetadata.Arn, keyArn);
     await writeFile(join(workHome, 'small.txt'), 'one serve for the team\n');
-    ok(await envelope(['--profile', 'team', 'encrypt', 'small.txt', '--key', 'alias/app']), 'encrypt via AWS profile');
-    ok(await envelope(['--endpoint-url', endpoint, 'decrypt', 'small.txt.enc', '-o', 'small.out'], envCreds('bob')), 'bob decrypts');
+    ok(await inProcess(['--profile', 'team', 'encrypt', 'small.txt', '--key', 'alias/app']), 'encrypt via AWS profile');
+    ok(await inProcess(['--endpoint-url', endpoint, 'decrypt', 'small.txt.enc', '-o', 'small.out'], envCreds('bob')), 'bob decrypts');
     assert.equal(await readFile(join(workHome, 'small.out'), 'utf8'), 'one serve for the team\n');
     // Still nothing in the embedded keystore home but the files written there.
     assert.deepEqual((await readdir(workHome)).filter((f) => !/\.(bin|enc|txt|out)$/.test(f)), []);
   });
 
   it('keystore-only commands refuse a remote KMS; an unreachable endpoint is one line naming it', async () => {
-    const iam = await envelope(['--endpoint-url', endpoint, 'iam', 'list'], envCreds('alice'));
+    const iam = await inProcess(['--endpoint-url', endpoint, 'iam', 'list'], envCreds('alice'));
     assert.equal(iam.code, 2);
     assert.match(iam.stderr, /^UsageError: this command works on the embedded keystore only.*http:\/\/127\.0\.0\.1:\d+/);
-    const bad = await envelope(['--endpoint-url', 'ftp://x', 'key', 'list']);
+    const bad = await inProcess(['--endpoint-url', 'ftp://x', 'key', 'list']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^UsageError: --endpoint-url expects an http\(s\) URL/);
 
@@ -214,7 +237,6 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
       process.env['AWS_CONFIG_FILE'] = join(userHome, '.aws', 'config');
       process.env['AWS_SHARED_CREDENTIALS_FILE'] = join(userHome, '.aws', 'credentials');
       for (const k of ['AWS_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KMS']) delete process.env[k];
-      await writeFile(join(userHome, '.aws', 'credentials'), `\n[work]\naws_access_key_id = AKIAWORKEXAMPLE00001\naws_secret_access_key = work-secret\n`, { flag: 'a' });
       const choice = await chooseKms({ profileFlag: 'work', isAwsProfile: async (n) => n === 'work', isEnvelopeProfile: async () => false });
       assert.deepEqual(choice, { kind: 'remote', profile: 'work' });
       const backend = await openRemote({ profile: 'work' });
