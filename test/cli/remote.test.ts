@@ -231,6 +231,19 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
     assert.ok(!(await readdir(workHome)).some((f) => f.startsWith('down.enc') || f.startsWith('.down.enc')));
   });
 
+  it('a file of the other kind of KMS: decrypt says which KMS to use', async () => {
+    const other = { ENVELOPE_HOME: join(dir, 'other-keystore') };
+    const embeddedTry = await inProcess(['decrypt', 'report.bin.enc', '-o', 'nope.bin'], other);
+    assert.equal(embeddedTry.code, 1);
+    assert.match(embeddedTry.stderr, new RegExp(`^IncorrectKeyException: the data key is wrapped by a remote KMS \\(aws-kms, ${keyArn}\\).*--endpoint-url`));
+    ok(await inProcess(['key', 'create', '--alias', 'alias/local'], other), 'local key');
+    await writeFile(join(workHome, 'local.txt'), 'embedded\n');
+    ok(await inProcess(['encrypt', 'local.txt', '--key', 'alias/local'], other), 'local encrypt');
+    const remoteTry = await inProcess(['--endpoint-url', endpoint, 'decrypt', 'local.txt.enc', '-o', 'nope.txt'], envCreds('alice'));
+    assert.equal(remoteTry.code, 1);
+    assert.match(remoteTry.stderr, /^IncorrectKeyException: the data key is wrapped by an embedded keystore \(envelope-kms, .*\), not by a remote KMS: decrypt without --endpoint-url/);
+  });
+
   it('AWS KMS itself: the region endpoint and the profile credentials are resolved without a request', async () => {
     const saved = { ...process.env };
     try {

@@ -6,9 +6,12 @@
  * commands that manage the keystore itself (iam, profiles, audit, serve, workflows) take `Services`.
  */
 import {
+  AWS_KMS_PROVIDER_ID,
   DEFAULT_REGION,
   defaultHome,
   Iam,
+  IncorrectKeyException,
+  KMS_PROVIDER_ID,
   keyringFor,
   openDefaultKms,
   RemoteKms,
@@ -57,8 +60,29 @@ export async function openRemote(opts: RemoteOptions): Promise<KmsBackend> {
     kms,
     caller: undefined,
     keyring: (keyIds) => keyringFor(kms, { keyIds }),
-    discoveryKeyring: () => keyringFor(kms, { discovery: true }),
+    discoveryKeyring: () => explaining(keyringFor(kms, { discovery: true }), AWS_KMS_PROVIDER_ID),
     close: () => kms.close(),
+  };
+}
+
+/**
+ * A discovery keyring that, when a message's data keys are all wrapped by the other kind of KMS,
+ * says which KMS to decrypt with instead of the stream's bare IncorrectKeyException.
+ */
+function explaining(inner: Keyring, provider: typeof KMS_PROVIDER_ID | typeof AWS_KMS_PROVIDER_ID): Keyring {
+  return {
+    onEncrypt: (request) => inner.onEncrypt(request),
+    onDecrypt: async (request) => {
+      const key = await inner.onDecrypt(request);
+      if (key !== undefined || request.encryptedDataKeys.some((k) => k.providerId === provider)) return key;
+      const other = request.encryptedDataKeys.find((k) => k.providerId === (provider === KMS_PROVIDER_ID ? AWS_KMS_PROVIDER_ID : KMS_PROVIDER_ID));
+      if (other === undefined) return undefined;
+      throw new IncorrectKeyException(
+        provider === KMS_PROVIDER_ID
+          ? `the data key is wrapped by a remote KMS (aws-kms, ${other.keyId}), not by the embedded keystore: decrypt with --endpoint-url <url> (or --profile <AWS profile>)`
+          : `the data key is wrapped by an embedded keystore (envelope-kms, ${other.keyId}), not by a remote KMS: decrypt without --endpoint-url`,
+      );
+    },
   };
 }
 
@@ -104,7 +128,7 @@ export async function openServices(opts: ServicesOptions): Promise<Services> {
     iam,
     caller,
     keyring: (keyIds) => keyringFor(kms, { keyIds, caller }),
-    discoveryKeyring: () => keyringFor(kms, { discovery: true, caller }),
+    discoveryKeyring: () => explaining(keyringFor(kms, { discovery: true, caller }), KMS_PROVIDER_ID),
     close: () => undefined,
     lookupAccessKey: async (id) => {
       const k = iam.lookupAccessKey(id);
