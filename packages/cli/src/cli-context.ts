@@ -122,7 +122,7 @@ export class CliContext {
 
   private embedded(): Promise<Services> {
     this.services ??= openServices({
-      ...(this.opts.home !== undefined ? { home: resolve(this.io.cwd, this.opts.home) } : {}),
+      home: this.home(),
       ...(this.opts.regionGiven ? { region: this.opts.region } : {}),
       ...(this.opts.profile !== undefined ? { profile: this.opts.profile } : {}),
       env: this.io.env,
