@@ -75,14 +75,25 @@ describe('RemoteKms: the KmsApi over an AWS-compatible endpoint', function () {
     }
   });
 
-  it('keyringFor: AwsKmsKeyring over a RemoteKms, KmsKeyring over the embedded Kms; messages round-trip', async () => {
+  it('keyringFor: AwsKmsKeyring (aws-kms EDKs) over a RemoteKms, KmsKeyring over the embedded Kms; messages round-trip', async () => {
     const remoteRing = keyringFor(remote, { keyIds: ['alias/remote'] });
-    assert.ok(remoteRing instanceof AwsKmsKeyring);
+    assert.ok(keyringFor(remote, { discovery: true }) instanceof AwsKmsKeyring);
     assert.ok(keyringFor(embedded, { keyIds: ['alias/remote'] }) instanceof KmsKeyring);
     const message = await encrypt(new TextEncoder().encode('wrapped remotely'), { keyring: remoteRing, context: { k: 'v' } });
     const { plaintext, header } = await decrypt(message, { keyring: keyringFor(remote, { discovery: true }) });
     assert.equal(new TextDecoder().decode(plaintext), 'wrapped remotely');
     assert.equal(header.encryptedDataKeys[0]!.providerId, 'aws-kms');
+  });
+
+  it('a strict keyring decrypts with the keys it was given by alias, key id or ARN (resolved through DescribeKey)', async () => {
+    const { KeyMetadata } = await remote.DescribeKey({ KeyId: 'alias/remote' });
+    const message = await encrypt(new TextEncoder().encode('strict'), { keyring: keyringFor(remote, { keyIds: ['alias/remote'] }) });
+    for (const id of ['alias/remote', KeyMetadata.KeyId, KeyMetadata.Arn]) {
+      const { plaintext } = await decrypt(message, { keyring: keyringFor(remote, { keyIds: [id] }) });
+      assert.equal(new TextDecoder().decode(plaintext), 'strict', id);
+    }
+    const other = await remote.CreateKey({});
+    await assert.rejects(decrypt(message, { keyring: keyringFor(remote, { keyIds: [other.KeyMetadata.KeyId] }) }), { name: 'IncorrectKeyException' });
   });
 
   it('an endpoint that cannot be reached is one EndpointConnectionError naming the URL', async () => {
