@@ -7,12 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand,
-  GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListKeyRotationsCommand, ListKeysCommand,
-  RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand,
-} from '@aws-sdk/client-kms';
-import {
-  AwsKmsKeyring, KMS_API_OPERATIONS, KmsKeyring, openDefaultKms, rootCaller,
+  KMS_API_OPERATIONS, KmsKeyring, keyringFor, openDefaultKms, RemoteKms, rootCaller,
   type CallContext, type Keyring, type KmsApi,
 } from './core-adapter.js';
 import type { EnvelopeSettings } from './settings.js';
@@ -66,7 +61,8 @@ export async function openKeyBackend(settings: EnvelopeSettings, hooks: OpenBack
       close: async () => {},
     };
   }
-  const client = new KMSClient({
+  // The core's remote KMS (the same one the CLI's --endpoint-url uses): AWS SDK KMSClient, standard credential chain.
+  const remote = await RemoteKms.open({
     region: settings.region,
     ...(b.kind === 'endpoint' ? { endpoint: b.url } : {}),
     ...(settings.profile !== 'default' ? { profile: settings.profile } : {}),
@@ -74,10 +70,10 @@ export async function openKeyBackend(settings: EnvelopeSettings, hooks: OpenBack
   return {
     kind: b.kind,
     location: b.kind === 'endpoint' ? b.url : `AWS KMS ${settings.region}`,
-    api: sdkApi(client),
-    keyring: (keyIds) => new AwsKmsKeyring({ client, generatorKeyId: keyIds[0]!, keyIds: keyIds.slice(1) }),
-    discoveryKeyring: () => new AwsKmsKeyring({ client, discovery: true }),
-    close: async () => client.destroy(),
+    api: remote as unknown as KmsApi,
+    keyring: (keyIds) => keyringFor(remote, { keyIds }),
+    discoveryKeyring: () => keyringFor(remote, { discovery: true }),
+    close: async () => remote.close(),
   };
 }
 
@@ -89,20 +85,4 @@ function bindKms(kms: Record<string, unknown>, caller: CallContext): KmsApi {
     return (fn as (r: unknown, c: CallContext) => Promise<unknown>).call(kms, req, caller);
   };
   return Object.fromEntries(KMS_API_OPERATIONS.map((op) => [op, call(op)])) as unknown as KmsApi;
-}
-
-function sdkApi(client: KMSClient): KmsApi {
-  return {
-    ListKeys: (r) => client.send(new ListKeysCommand(r)),
-    ListAliases: (r) => client.send(new ListAliasesCommand(r)),
-    DescribeKey: (r) => client.send(new DescribeKeyCommand(r)),
-    CreateKey: (r) => client.send(new CreateKeyCommand(r)),
-    CreateAlias: (r) => client.send(new CreateAliasCommand(r)),
-    EnableKey: (r) => client.send(new EnableKeyCommand(r)),
-    DisableKey: (r) => client.send(new DisableKeyCommand(r)),
-    ScheduleKeyDeletion: (r) => client.send(new ScheduleKeyDeletionCommand(r)),
-    RotateKeyOnDemand: (r) => client.send(new RotateKeyOnDemandCommand(r)),
-    GetKeyRotationStatus: (r) => client.send(new GetKeyRotationStatusCommand(r)),
-    ListKeyRotations: (r) => client.send(new ListKeyRotationsCommand(r)),
-  };
 }

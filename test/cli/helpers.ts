@@ -86,7 +86,7 @@ export async function ok(argv: readonly string[], opts: RunOptions): Promise<Cli
 /** Spawns the real bin (`node packages/cli/bin/envelope.js …`). */
 export function spawnCli(
   argv: readonly string[],
-  opts: { home: string; cwd?: string; stdin?: Uint8Array | string; env?: Record<string, string>; timeoutMs?: number },
+  opts: { home: string; cwd?: string; stdin?: Uint8Array | string; env?: Record<string, string | undefined>; timeoutMs?: number },
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {

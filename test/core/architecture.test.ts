@@ -57,6 +57,28 @@ const ALLOWED: Record<string, readonly string[]> = {
   workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam', 'fsio'],
 };
 
+/**
+ * The files reached from `entry` through static, non-type imports (a dynamic import() loads only
+ * when asked for), and the packages they import; `workspace` maps package names to source files.
+ */
+function staticImportsFrom(entry: string, workspace: Record<string, string> = {}): { seen: Set<string>; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
+      const spec = m[2]!;
+      if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
+      else if (workspace[spec] !== undefined) visit(workspace[spec]);
+      else packages.add(spec);
+    }
+  };
+  visit(entry);
+  return { seen, packages };
+}
+
 describe('architecture', () => {
   const files = sources(coreSrc);
 
@@ -147,6 +169,28 @@ describe('architecture', () => {
         assert.equal(t['@envelope/source'], t['default']!.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts'));
       }
     }
+  });
+
+  it('the CLI and the core load no @aws-sdk package up front (only a remote KMS imports it, dynamically)', () => {
+    // `envelope --version` and every embedded-keystore command never load the AWS SDK.
+    // Every public entry of the core maps to its source; each command module is walked too (they
+    // load on demand, and none of them may pull the SDK in with it).
+    const coreExports = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const workspace: Record<string, string> = {};
+    for (const [sub, target] of Object.entries(coreExports.exports)) {
+      if (typeof target !== 'string') workspace[join('@envelope/core', sub)] = join(root, 'packages/core', (target as Record<string, string>)['@envelope/source']!);
+    }
+    const cliSrc = join(root, 'packages/cli/src');
+    const entries = [join(cliSrc, 'main.ts'), ...readdirSync(join(cliSrc, 'commands')).map((f) => join(cliSrc, 'commands', f))];
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    for (const entry of entries) {
+      const walk = staticImportsFrom(entry, workspace);
+      walk.seen.forEach((f) => seen.add(f));
+      walk.packages.forEach((p) => packages.add(p));
+    }
+    assert.ok(seen.has(join(coreSrc, 'kms/remote-kms.ts')), 'the walk reaches the remote KMS module');
+    assert.deepEqual([...packages].filter((p) => p.startsWith('@aws-sdk/')), []);
   });
 
   it('the extension reaches the core through extension/src/core-adapter.ts only', () => {

@@ -1,19 +1,31 @@
 /**
  * Per-invocation context: the resolved global options (--home/ENVELOPE_HOME, --profile/
- * ENVELOPE_PROFILE, --region/ENVELOPE_REGION, --json, --quiet, --debug), lazy access to the
- * local Kms and Iam, the caller identity of the active profile, and output rendering.
+ * ENVELOPE_PROFILE, --region/ENVELOPE_REGION, --endpoint-url/ENVELOPE_ENDPOINT_URL, --json,
+ * --quiet, --debug), the KMS chosen once for the invocation (kms-choice.ts: the embedded keystore
+ * or a remote KMS), lazy access to the local Kms and Iam, and output rendering.
  */
-import { resolve } from 'node:path';
-import { DEFAULT_REGION, systemClock, systemRandom, type Clock, type Random } from '@envelope/core/local-kms';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  awsProfileExists, DEFAULT_REGION, defaultHome, Iam, KEYSTORE_FILE, openDefaultKms, systemClock, systemRandom,
+  type Clock, type Random,
+} from '@envelope/core/local-kms';
 import type { CliIo } from './io.js';
 import { writeText } from './io.js';
-import { openServices, type Services } from './services.js';
+import { UsageError } from './errors.js';
+import { chooseKms, type KmsChoice } from './kms-choice.js';
+import { openRemote, openServices, type KmsBackend, type Services } from './services.js';
 import { renderText } from './util/render.js';
 import { toWire } from './aws-json/shapes.js';
 
 export interface GlobalOptions {
   readonly home?: string;
+  /** --profile, else ENVELOPE_PROFILE. */
   readonly profile?: string;
+  /** The --profile flag alone: with a remote KMS it names the AWS profile (kms-choice.ts). */
+  readonly profileFlag?: string;
+  /** --endpoint-url / ENVELOPE_ENDPOINT_URL: an AWS-compatible KMS endpoint, or "aws". */
+  readonly endpointUrl?: string;
   /** --region / ENVELOPE_REGION, else us-east-1 (Services.region also honours a profile's region). */
   readonly region: string;
   /** True when the region was given explicitly (flag or environment). */
@@ -27,11 +39,15 @@ export interface GlobalOptions {
 export function resolveGlobalOptions(raw: Record<string, unknown>, env: CliIo['env']): GlobalOptions {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const home = str(raw['home']) ?? str(env['ENVELOPE_HOME']);
-  const profile = str(raw['profile']) ?? str(env['ENVELOPE_PROFILE']);
+  const profileFlag = str(raw['profile']);
+  const profile = profileFlag ?? str(env['ENVELOPE_PROFILE']);
+  const endpointUrl = str(raw['endpointUrl']) ?? str(env['ENVELOPE_ENDPOINT_URL']);
   const region = str(raw['region']) ?? str(env['ENVELOPE_REGION']);
   return {
     ...(home !== undefined ? { home } : {}),
     ...(profile !== undefined ? { profile } : {}),
+    ...(profileFlag !== undefined ? { profileFlag } : {}),
+    ...(endpointUrl !== undefined ? { endpointUrl } : {}),
     region: region ?? DEFAULT_REGION,
     regionGiven: region !== undefined,
     json: raw['json'] === true,
@@ -46,6 +62,8 @@ export class CliContext {
   readonly clock: Clock;
   readonly random: Random;
   private services: Promise<Services> | undefined;
+  private choice: Promise<KmsChoice> | undefined;
+  private backend: Promise<KmsBackend> | undefined;
 
   constructor(io: CliIo, opts: GlobalOptions) {
     this.io = io;
@@ -54,10 +72,57 @@ export class CliContext {
     this.random = io.random ?? systemRandom;
   }
 
-  /** The Kms, Iam and caller of this invocation (opened on first use). */
-  open(): Promise<Services> {
+  /** Which KMS this invocation uses (kms-choice.ts), decided on first use. */
+  kmsChoice(): Promise<KmsChoice> {
+    this.choice ??= chooseKms({
+      ...(this.opts.endpointUrl !== undefined ? { endpointUrl: this.opts.endpointUrl } : {}),
+      ...(this.opts.profileFlag !== undefined ? { profileFlag: this.opts.profileFlag } : {}),
+      isAwsProfile: (name) => awsProfileExists(name),
+      isEnvelopeProfile: async (name) => {
+        if (name === 'default') return true;
+        const home = this.home();
+        if (!existsSync(join(home, KEYSTORE_FILE))) return false;
+        return Object.hasOwn(new Iam({ store: openDefaultKms({ home }).store }).state().profiles, name);
+      },
+    });
+    return this.choice;
+  }
+
+  /** The KMS the key, alias, grant, policy, `kms` and file commands use: embedded or remote (opened on first use). */
+  kms(): Promise<KmsBackend> {
+    this.backend ??= this.kmsChoice().then((choice) =>
+      choice.kind === 'embedded'
+        ? this.embedded()
+        : openRemote({
+            ...(choice.endpoint !== undefined ? { endpoint: choice.endpoint } : {}),
+            ...(choice.profile !== undefined ? { profile: choice.profile } : {}),
+            ...(this.opts.regionGiven ? { region: this.opts.region } : {}),
+          }),
+    );
+    return this.backend;
+  }
+
+  /**
+   * The embedded keystore's Kms, Iam and caller (opened on first use), for the commands that manage
+   * the keystore itself; refused when this invocation uses a remote KMS.
+   */
+  async open(): Promise<Services> {
+    const choice = await this.kmsChoice();
+    if (choice.kind === 'remote') {
+      const where = choice.endpoint ?? `AWS KMS (AWS profile ${choice.profile ?? 'from the environment'})`;
+      throw new UsageError(`this command works on the embedded keystore only; it cannot use the remote KMS chosen by --endpoint-url/--profile (${where})`);
+    }
+    return this.embedded();
+  }
+
+  /** The keystore directory: --home / ENVELOPE_HOME, else ~/.envelope. */
+  home(): string {
+    return this.opts.home !== undefined ? resolve(this.io.cwd, this.opts.home) : defaultHome(this.io.env);
+  }
+
+  private embedded(): Promise<Services> {
     this.services ??= openServices({
-      ...(this.opts.home !== undefined ? { home: resolve(this.io.cwd, this.opts.home) } : {}),
+      home: this.home(),
       ...(this.opts.regionGiven ? { region: this.opts.region } : {}),
       ...(this.opts.profile !== undefined ? { profile: this.opts.profile } : {}),
       env: this.io.env,
@@ -105,5 +170,6 @@ export class CliContext {
   /** Waits for a half-open store to settle (nothing to release: keystore writes are per update). */
   async close(): Promise<void> {
     await this.services?.catch(() => undefined);
+    (await this.backend?.catch(() => undefined))?.close();
   }
 }

@@ -20,6 +20,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// The AWS SDK (loaded only for a remote KMS) warns on every run under Node < 22 about its own
+// future releases; this CLI supports Node 20, so the warning is noise to its users.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

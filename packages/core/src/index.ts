@@ -47,6 +47,11 @@ export {
   type KmsEncryptOptions, type KmsDecryptOptions, type KmsKeySelection,
 } from './api.js';
 
+// --- one KMS interface, two implementations: the embedded Kms and a remote one (remote work) ---
+export { KMS_API_OPERATIONS, type KmsApi, type KmsOperationName } from './kms/kms-api.js';
+export { RemoteKms, loadKmsSdk, kmsErrorFromSdk, awsProfileExists, type RemoteKmsOptions } from './kms/remote-kms.js';
+export { keyringFor, type KeyringForOptions } from './keyrings/keyring-for.js';
+
 // --- policy / audit / iam (access-control work) ---
 // Policy grammar, evaluation and explain (docs/ACCESS.md "Policies" and "Evaluation").
 export {

@@ -21,3 +21,8 @@ export {
   Sts, STS_SECTION, MIN_SESSION_SECONDS, DEFAULT_SESSION_SECONDS, type StsOptions, type AssumeRoleRequest, type AssumeRoleResponse,
   type Credentials, type GetCallerIdentityResponse, type SessionLookup,
 } from './sts/sts.js';
+// One KMS interface, two implementations: the remote one loads the AWS SDK on its first call.
+export { KMS_API_OPERATIONS, type KmsApi, type KmsOperationName } from './kms/kms-api.js';
+export { RemoteKms, loadKmsSdk, kmsErrorFromSdk, awsProfileExists, type RemoteKmsOptions } from './kms/remote-kms.js';
+export { keyringFor, type KeyringForOptions } from './keyrings/keyring-for.js';
+export { AWS_KMS_PROVIDER_ID } from './keyrings/aws-kms-keyring.js';

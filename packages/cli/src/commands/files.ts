@@ -135,7 +135,7 @@ export async function encryptCommand(ctx: CliContext, args: EncryptArgs): Promis
   const frameLength = parseFrameSize(args.frameSize);
   const total = await inputSize(input);
   await assertWritable({ path: output, force: args.force === true });
-  const keyring = (await ctx.open()).keyring(args.keys);
+  const keyring = (await ctx.kms()).keyring(args.keys);
   const encryptor = () => [
     createEncryptStream({
       keyring,
@@ -160,7 +160,7 @@ export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promis
   if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
   const context = parseKeyValues(args.context, '--context');
   await assertWritable({ path: output, force: args.force === true });
-  const services = await ctx.open();
+  const services = await ctx.kms();
   const keyring = args.keys !== undefined && args.keys.length > 0 ? services.keyring(args.keys) : services.discoveryKeyring();
   const opts = { keyring, ...(context !== undefined ? { context } : {}) };
   if (args.range !== undefined) {
@@ -208,7 +208,7 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
   const inPlace = output === input;
   if (!inPlace) await assertWritable({ path: output, force: args.force === true });
   const context = parseKeyValues(args.context, '--context');
-  const services = await ctx.open();
+  const services = await ctx.kms();
   const decryptKeyring = services.discoveryKeyring();
   const encryptKeyring = services.keyring(args.keys);
   const source = await fileSource(input);

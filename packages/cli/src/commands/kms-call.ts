@@ -1,15 +1,16 @@
 /**
- * Calls one local Kms operation as the CLI's caller (AWS KMS "Actions"). The keys, alias, policy
- * and grant commands are thin: parse flags → one `callKms` → print.
+ * Calls one AWS KMS operation (AWS KMS "Actions") on this invocation's KMS — the embedded one as
+ * the CLI's caller, or a remote one as its AWS credentials. The keys, alias, policy and grant
+ * commands are thin: parse flags → one `callKms` → print.
  */
 import type { CliContext } from '../cli-context.js';
 import { operationMethod } from '../aws-json/invoke.js';
 import type { KmsOperationName } from '../aws-json/operations.js';
 
 export async function callKms<T = Record<string, unknown>>(ctx: CliContext, operation: KmsOperationName, request: object): Promise<T> {
-  const services = await ctx.open();
-  const method = operationMethod(services.kms, operation);
-  return (await method(request, services.caller)) as T;
+  const backend = await ctx.kms();
+  const method = operationMethod(backend.kms, operation);
+  return (await method(request, backend.caller)) as T;
 }
 
 /** Calls a paginated List* operation until the last page and concatenates `field`. */

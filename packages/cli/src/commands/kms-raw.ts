@@ -16,10 +16,10 @@ export async function kmsRaw(ctx: CliContext, operation: string, inputJson: stri
     throw new UsageError(`unknown operation "${operation}"; one of: ${KMS_OPERATIONS.join(', ')}`);
   }
   const request = inputJson === undefined ? {} : await readJsonArg(inputJson, ctx.io, '--input-json');
-  const services = await ctx.open();
+  const backend = await ctx.kms();
   let response: unknown;
   try {
-    response = await invokeWire(services.kms, operation, request, services.caller);
+    response = await invokeWire(backend.kms, operation, request, backend.caller);
   } catch (e) {
     if (e instanceof ShapeError) throw new UsageError(`--input-json: ${e.message}`);
     throw e;

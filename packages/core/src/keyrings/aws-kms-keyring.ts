@@ -15,16 +15,12 @@
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { KmsError, ValidationException } from '../errors.js';
+import { kmsErrorFromSdk as errorFromSdk, loadKmsSdk } from '../kms/remote-kms.js';
 import type { DecryptRequest, EncryptRequest, EncryptResult, EncryptedDataKey, Keyring } from './keyring.js';
 import { mostRelevantError } from './keyring-errors.js';
 
 export const AWS_KMS_PROVIDER_ID = 'aws-kms';
 
-/**
- * The AWS SDK loads on a keyring's first call, not with the package: importing @envelope/core (and
- * every `envelope` command that uses no AWS keyring) does not pay its ~0.2 s of start-up CPU.
- */
-const sdk = () => import('@aws-sdk/client-kms');
 /** Data keys are 32 bytes (AES-256) for every Envelope suite. */
 const DATA_KEY_BYTES = 32;
 
@@ -74,16 +70,6 @@ export function parseKmsArn(arn: string): ParsedArn | undefined {
   return { partition, region, accountId, resource };
 }
 
-function errorFromSdk(e: unknown): Error {
-  if (e instanceof KmsError) return e;
-  const err = e as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof err?.name === 'string' && /Exception$|Error$/.test(err.name) && err.name !== 'Error' && err.name !== 'TypeError') {
-    const status = err.$metadata?.httpStatusCode ?? 400;
-    return new KmsError(err.name, typeof err.message === 'string' ? err.message : err.name, status, { cause: e });
-  }
-  return e instanceof Error ? e : new Error(String(e));
-}
-
 function toBytes(v: Uint8Array | undefined, what: string): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new KmsError('KMSInternalException', `AWS KMS returned no ${what}`, 500);
   return v;
@@ -95,7 +81,7 @@ export class AwsKmsKeyring implements Keyring {
   readonly discovery: boolean;
   readonly discoveryFilter: DiscoveryFilter | undefined;
   private readonly grantTokens: string[] | undefined;
-  private readonly clientFor: (region: string | undefined) => Promise<KMSClient>;
+  private readonly clientFor: (region: string | undefined) => KMSClient | Promise<KMSClient>;
 
   constructor(opts: AwsKmsKeyringOptions) {
     this.discovery = opts.discovery === true;
@@ -116,30 +102,33 @@ export class AwsKmsKeyring implements Keyring {
       if (typeof id !== 'string' || id === '') throw new ValidationException('AwsKmsKeyring: key ids must be non-empty strings');
     }
     const given = opts.client;
-    const cache = new Map<string, Promise<KMSClient>>();
+    const cache = new Map<string, KMSClient>();
+    // The SDK is imported on first use (loading the core does not load it), so a client is not
+    // recognized by its class: a function maps regions to clients, anything else is the client.
     this.clientFor =
       typeof given === 'function'
-        ? async (region) => given(region)
+        ? given
         : given !== undefined
-          ? async () => given
-          : (region) => {
+          ? () => given
+          : async (region) => {
               const k = region ?? '';
               let c = cache.get(k);
               if (c === undefined) {
-                c = sdk().then(({ KMSClient }) => new KMSClient(region !== undefined ? { region } : {}));
+                const { KMSClient: Client } = await loadKmsSdk();
+                c = new Client(region !== undefined ? { region } : {});
                 cache.set(k, c);
               }
               return c;
             };
   }
 
-  private client(keyId: string): Promise<KMSClient> {
+  private client(keyId: string): KMSClient | Promise<KMSClient> {
     return this.clientFor(parseKmsArn(keyId)?.region);
   }
 
   private async wrap(keyId: string, dataKey: Uint8Array, context: Readonly<Record<string, string>>): Promise<EncryptedDataKey> {
     try {
-      const { EncryptCommand } = await sdk();
+      const { EncryptCommand } = await loadKmsSdk();
       const res = await (await this.client(keyId)).send(
         new EncryptCommand({
           KeyId: keyId,
@@ -168,7 +157,7 @@ export class AwsKmsKeyring implements Keyring {
         throw new ValidationException('AwsKmsKeyring: no generatorKeyId and no data key from an earlier keyring');
       }
       try {
-        const { GenerateDataKeyCommand } = await sdk();
+        const { GenerateDataKeyCommand } = await loadKmsSdk();
         const res = await (await this.client(this.generatorKeyId)).send(
           new GenerateDataKeyCommand({
             KeyId: this.generatorKeyId,
@@ -224,7 +213,7 @@ export class AwsKmsKeyring implements Keyring {
     for (const edk of request.encryptedDataKeys) {
       if (!this.mayDecrypt(edk)) continue;
       try {
-        const { DecryptCommand } = await sdk();
+        const { DecryptCommand } = await loadKmsSdk();
         const res = await (await this.client(edk.keyId)).send(
           new DecryptCommand({
             KeyId: edk.keyId,
