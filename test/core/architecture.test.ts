@@ -53,6 +53,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   kms: ['keystore', 'policy', 'audit', 'iam', 'crypto'],
   keyrings: ['crypto', 'format', 'kms', 'stream:type'],
   workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam'],
+  config: [],
 };
 
 describe('architecture', () => {

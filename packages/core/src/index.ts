@@ -105,3 +105,17 @@ export { explainKmsAccess } from './workflows/kms-access.js';
 export { createImage, copyImage, readableImage, type CreateImageInput, type CopyImageInput, type CopyImageResult } from './workflows/image.js';
 export { replicate, type ReplicateInput, type ReplicateResult } from './workflows/replicate.js';
 export { ReplicationJournal, JOURNAL_FILE } from './workflows/replication-journal.js';
+
+// --- config files, SOPS-compatible (docs/CONFIG.md) ---
+export {
+  loadConfig, decryptConfig, encryptConfig, openConfig, reencrypt, encryptNew, newMetadata, keyGroupsOf, sourceOptions,
+  type ConfigKeyOptions, type ConfigKeys, type OpenedConfig, type DecryptConfigOptions, type EncryptConfigOptions,
+} from './config/api.js';
+export { type ConfigDocument, type ConfigFormat, type Leaf, type PathStep, CONFIG_FORMATS, parsePathExpression, pathLabel } from './config/document.js';
+export { formatForPath, parsePlain, parseEncrypted as parseEncryptedConfig } from './config/stores/index.js';
+export { parseMetadata, metadataToObject, SOPS_FORMAT_VERSION, type SopsMetadata, type KeyEntry, type CryptRules } from './config/metadata.js';
+export { decryptDocument, encryptDocument, readMetadata as readConfigMetadata } from './config/sops-file.js';
+export { ConfigKeyUnavailableException, recoverDataKey, wrapDataKey, type ConfigKms } from './config/keys/key-sources.js';
+export { parseIdentities as parseAgeIdentities, parseIdentity as parseAgeIdentity, parseRecipient as parseAgeRecipient, generateIdentity as generateAgeIdentity, identityToString as ageIdentityToString, ageEncrypt, ageDecrypt, armor as ageArmor, dearmor as ageDearmor, type AgeIdentity } from './config/keys/age.js';
+export { loadAgeIdentities } from './config/keys/age-identities.js';
+export { split as shamirSplit, combine as shamirCombine } from './config/shamir.js';
