@@ -13,6 +13,7 @@ import { SOPS_FORMAT_VERSION } from './metadata.js';
 import { decryptDocument, encryptDocument, readMetadata } from './sops-file.js';
 import { formatForPath, parseEncrypted, parsePlain } from './stores/index.js';
 import { fromJs, stringify } from './stores/json.js';
+import { YamlDocument } from './stores/yaml.js';
 import { recoverDataKey, wrapDataKey, type ConfigKms, type KeySourceOptions } from './keys/key-sources.js';
 import { loadAgeIdentities } from './keys/age-identities.js';
 import type { GpgOptions } from './keys/pgp.js';
@@ -139,8 +140,7 @@ export async function encryptConfig(input: unknown, o: EncryptConfigOptions): Pr
   if (typeof input === 'string' || input instanceof Uint8Array) doc = parsePlain(input, o.format);
   else if (o.format === 'json' || o.format === 'yaml') {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ValidationException('encryptConfig: the value must be an object');
-    doc = parsePlain(o.format === 'json' ? stringify(fromJs(input), '\t') + '\n' : '{}', o.format);
-    if (o.format === 'yaml') for (const [k, v] of Object.entries(input)) doc.setPath([k], v);
+    doc = o.format === 'json' ? parsePlain(stringify(fromJs(input), '\t') + '\n', 'json') : YamlDocument.fromJS(input as Record<string, unknown>);
   } else throw new ValidationException(`encryptConfig: pass the ${o.format} file's text`);
   const out = await encryptNew(doc, newMetadata(o.keys, o.rules), o);
   return new TextDecoder().decode(out);

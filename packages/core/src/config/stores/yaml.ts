@@ -52,8 +52,12 @@ function detectStyle(src: string): Style {
   return { indent: indent || 4, indentSeq: indentSeq ?? true, flowPadding: !/[[{][^\s\]}]/.test(src) || /[[{] /.test(src) };
 }
 
-function parseError(e: { code: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): never {
-  const at = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+function parseError(e: { code: string; pos?: [number, number] }, src: string): never {
+  let at = '';
+  if (e.pos) {
+    const before = src.slice(0, e.pos[0]);
+    at = ` at line ${before.split('\n').length}, column ${e.pos[0] - before.lastIndexOf('\n')}`;
+  }
   const what = e.code === 'DUPLICATE_KEY' ? 'duplicate mapping key' : `invalid YAML (${e.code})`;
   throw new ValidationException(`${what}${at}`);
 }
@@ -121,6 +125,7 @@ function commentLeaves(
 
 function keyOf(pair: Pair, path: readonly string[]): string {
   const k = pair.key;
+  if (typeof k === 'string') return k;
   if (isScalar(k) && typeof k.value === 'string') return k.value;
   if (isScalar(k) && (typeof k.value === 'bigint' || typeof k.value === 'number' || typeof k.value === 'boolean')) {
     throw new ValidationException(`mapping key ${String(k.value)} under ${pathLabel(path)} is not a string (only string keys are supported)`);
@@ -170,7 +175,7 @@ function pushScalar(s: Scalar, path: readonly string[], out: Leaf[]): void {
   });
 }
 
-/** Replaces alias nodes with copies of their anchored nodes and drops anchors (SOPS expands aliases). */
+/** Replaces alias nodes with copies of their anchored nodes, then drops anchors (SOPS expands aliases). */
 function expandAliases(doc: Document): void {
   const resolve = (n: unknown): unknown => {
     if (isAlias(n)) {
@@ -179,7 +184,6 @@ function expandAliases(doc: Document): void {
       return resolve(target.clone());
     }
     if (isMap(n) || isSeq(n)) {
-      delete (n as { anchor?: string }).anchor;
       n.items = (n.items as unknown[]).map((it) => {
         if (isPair(it)) {
           it.value = resolve(it.value) as YamlNode;
@@ -187,12 +191,18 @@ function expandAliases(doc: Document): void {
         }
         return resolve(it);
       }) as never;
-    } else if (isScalar(n)) {
-      delete (n as { anchor?: string }).anchor;
     }
     return n;
   };
-  if (doc.contents !== null) doc.contents = resolve(doc.contents) as YamlNode;
+  const strip = (n: unknown): void => {
+    if (isMap(n) || isSeq(n) || isScalar(n)) delete (n as { anchor?: string }).anchor;
+    if (isMap(n)) for (const p of n.items) strip(p.value);
+    if (isSeq(n)) for (const it of n.items) strip(it);
+  };
+  if (doc.contents !== null) {
+    doc.contents = resolve(doc.contents) as YamlNode;
+    strip(doc.contents);
+  }
 }
 
 function plainJs(v: unknown): unknown {
@@ -222,7 +232,7 @@ export class YamlDocument implements ConfigDocument {
     const docs = parseAllDocuments(text, PARSE_OPTIONS);
     if (!Array.isArray(docs)) return new YamlDocument([new Document({}, PARSE_OPTIONS)], detectStyle(text)); // empty stream
     for (const d of docs) {
-      if (d.errors.length > 0) parseError(d.errors[0] as never);
+      if (d.errors.length > 0) parseError(d.errors[0] as never, text);
       if (d.contents !== null && !isMap(d.contents)) {
         if (isScalar(d.contents) && d.contents.value === null) continue;
         throw new ValidationException(isSeq(d.contents) ? 'YAML documents that are sequences are not supported (the top level must be a mapping)' : 'YAML documents that are single values are not supported (the top level must be a mapping)');
@@ -230,6 +240,13 @@ export class YamlDocument implements ConfigDocument {
       expandAliases(d);
     }
     return new YamlDocument(docs, detectStyle(text));
+  }
+
+  /** A new document from plain JS (block style, as SOPS writes). */
+  static fromJS(value: Record<string, unknown>): YamlDocument {
+    const bigints = (v: unknown): unknown =>
+      typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : Array.isArray(v) ? v.map(bigints) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, bigints(x)])) : v;
+    return new YamlDocument([new Document(bigints(value), PARSE_OPTIONS)], { indent: 4, indentSeq: true, flowPadding: true });
   }
 
   private maps(): YAMLMap[] {
