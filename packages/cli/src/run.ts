@@ -20,6 +20,7 @@ import * as audit from './commands/audit.js';
 import { kmsRaw } from './commands/kms-raw.js';
 import { serveCommand } from './commands/serve.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
+import { registerConfigCommands } from './commands/config.js';
 
 export const VERSION = '0.1.0';
 
@@ -262,6 +263,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
 
   // ---- snapshots, images, replication (docs/WORKFLOWS.md) ----
   registerWorkflowCommands(program, sub, bind);
+  // ---- SOPS-compatible config files (docs/CONFIG.md) ----
+  registerConfigCommands(program, sub, bind);
 
   return program;
 }

@@ -119,3 +119,5 @@ export { ConfigKeyUnavailableException, recoverDataKey, wrapDataKey, type Config
 export { parseIdentities as parseAgeIdentities, parseIdentity as parseAgeIdentity, parseRecipient as parseAgeRecipient, generateIdentity as generateAgeIdentity, identityToString as ageIdentityToString, ageEncrypt, ageDecrypt, armor as ageArmor, dearmor as ageDearmor, type AgeIdentity } from './config/keys/age.js';
 export { loadAgeIdentities } from './config/keys/age-identities.js';
 export { split as shamirSplit, combine as shamirCombine } from './config/shamir.js';
+export { creationRuleFor, findCreationRulesFile, matchCreationRule, CREATION_RULES_FILE, type CreationRule } from './config/creation-rules.js';
+export { isEncryptedText as isSopsEncryptedValue } from './config/value-cipher.js';
