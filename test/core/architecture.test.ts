@@ -122,6 +122,21 @@ describe('architecture', () => {
     assert.deepEqual([...packages].filter((p) => !p.startsWith('node:')).sort(), ['msgpackr/pack']);
   });
 
+  it("'@envelope/core/config' loads only the config area (no KMS, keystore, policy, streams)", () => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'/gm)) {
+        if (m[2]!.startsWith('.')) visit(join(file, '..', m[2]!.replace(/\.js$/, '.ts')));
+      }
+    };
+    visit(join(coreSrc, 'config.ts'));
+    const folders = new Set([...seen].map(folderOf));
+    assert.deepEqual([...folders].filter((f) => f !== '' && f !== 'config'), []);
+  });
+
   it('the extension reaches the core through extension/src/core-adapter.ts only', () => {
     const bad: string[] = [];
     for (const file of sources(join(root, 'extension/src'))) {

@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  decryptConfig, encryptConfig, generateAgeIdentity, openConfig, reencrypt, parsePlain, type AgeIdentity, type ConfigFormat,
+  ageIdentityToString, decryptConfig, encryptConfig, generateAgeIdentity, openConfig, reencrypt, parsePlain, type AgeIdentity, type ConfigFormat,
 } from '@envelope/core';
+import { loadConfig } from '@envelope/core/config';
 import { seededRandom, tempHome, makeKms } from '../kms/helpers.js';
 import { testGnupgHome } from './helpers.js';
 
@@ -88,6 +89,18 @@ describe('config: encrypt and write', function () {
     assert.match(enc, /^\{\n\t"data": "ENC\[AES256_GCM,/);
     const opened = await openConfig(enc, 'binary', { ageIdentities: [id] });
     assert.deepEqual([...opened.doc.serialize()], [...bytes]);
+  });
+
+  it('loadConfig (from the lean @envelope/core/config entry) reads a file, format from its name, identities from SOPS_AGE_KEY', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'envelope-load-'));
+    try {
+      writeFileSync(join(dir, 'app.env'), await encryptConfig('A=1\nB=two\n', { format: 'dotenv', keys: { age: [id.recipient] }, random }));
+      const env = { SOPS_AGE_KEY: ageIdentityToString(id.secret), HOME: dir };
+      assert.deepEqual(await loadConfig(join(dir, 'app.env'), { env, gpg: false }), { A: '1', B: 'two' });
+      await assert.rejects(loadConfig(join(dir, 'app.env'), { env: { HOME: dir }, gpg: false }), (e: Error) => e.name === 'ConfigKeyUnavailableException' && /no age identity found/.test(e.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('encryptConfig takes an object (yaml and json)', async () => {

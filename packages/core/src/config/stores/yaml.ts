@@ -18,7 +18,7 @@ import {
   boolValue, commentValue, floatValue, intValue, jsValueOf, strValue, textOf, type LeafValue,
 } from '../values.js';
 
-const PARSE_OPTIONS = { intAsBigInt: true, uniqueKeys: true, keepSourceTokens: false, prettyErrors: false } as const;
+const PARSE_OPTIONS = { intAsBigInt: true, uniqueKeys: false, keepSourceTokens: false, prettyErrors: false } as const;
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
 
 interface Style {
@@ -175,6 +175,21 @@ function pushScalar(s: Scalar, path: readonly string[], out: Leaf[]): void {
   });
 }
 
+/** Duplicate mapping keys are an error (checked with a Set: the yaml package's own check is quadratic). */
+function assertUniqueKeys(n: unknown, src: string): void {
+  if (isMap(n)) {
+    const seen = new Set<unknown>();
+    for (const p of n.items) {
+      const k = isScalar(p.key) ? p.key.value : p.key;
+      if (typeof k !== 'object' || k === null) {
+        if (seen.has(k)) parseError({ code: 'DUPLICATE_KEY', ...(isScalar(p.key) && p.key.range ? { pos: [p.key.range[0], p.key.range[1]] as [number, number] } : {}) }, src);
+        seen.add(k);
+      }
+      assertUniqueKeys(p.value, src);
+    }
+  } else if (isSeq(n)) for (const it of n.items) assertUniqueKeys(it, src);
+}
+
 /** Replaces alias nodes with copies of their anchored nodes, then drops anchors (SOPS expands aliases). */
 function expandAliases(doc: Document): void {
   const resolve = (n: unknown): unknown => {
@@ -237,6 +252,7 @@ export class YamlDocument implements ConfigDocument {
         if (isScalar(d.contents) && d.contents.value === null) continue;
         throw new ValidationException(isSeq(d.contents) ? 'YAML documents that are sequences are not supported (the top level must be a mapping)' : 'YAML documents that are single values are not supported (the top level must be a mapping)');
       }
+      assertUniqueKeys(d.contents, text);
       expandAliases(d);
     }
     return new YamlDocument(docs, detectStyle(text));
