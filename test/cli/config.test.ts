@@ -110,6 +110,15 @@ describe('envelope config', function () {
     assert.deepEqual(readdirSync(shm), []);
   });
 
+  it('edit on a missing file creates it, encrypted for the creation rule', async () => {
+    writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - age: ${ids[1]!.recipient}\n`);
+    writeFileSync(join(home, 'new.sh'), '#!/bin/sh\nprintf "TOKEN=abc\\n" > "$1"\n', { mode: 0o755 });
+    await must(['config', 'edit', 'new.env'], { EDITOR: join(home, 'new.sh') });
+    assert.match(read('new.env'), /^TOKEN=ENC\[AES256_GCM,/m);
+    assert.equal((await must(['config', 'decrypt', 'new.env'])).out, 'TOKEN=abc\n');
+    assert.deepEqual(readdirSync(shm), []);
+  });
+
   it('exec-env and exec-file give the values to a command without leaving plaintext behind', async () => {
     await must(['config', 'encrypt', '-i', 'app.yaml', '--age', ids[0]!.recipient]);
     await must(['config', 'exec-env', 'app.yaml', '--', 'printf "%s|%s" "$api_key" "$debug_unencrypted" > env.out']);

@@ -150,8 +150,9 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: stri
 export async function configEdit(ctx: CliContext, file: string): Promise<void> {
   const path = ctx.path(file);
   const format = formatForPath(path);
-  const opened = await openFile(ctx, file, format);
-  const before = opened.doc.serialize();
+  // A new file starts empty and is encrypted for the creation rule's keys, as SOPS does.
+  const opened = existsSync(path) ? await openFile(ctx, file, format) : undefined;
+  const before = opened?.doc.serialize() ?? new Uint8Array(0);
   const dir = await privateDir(ctx);
   const copy = join(dir, basename(path));
   try {
@@ -172,6 +173,12 @@ export async function configEdit(ctx: CliContext, file: string): Promise<void> {
       throw new UsageError(`the edited file does not parse (${(e as Error).message}); ${file} was not changed`);
     }
     if (format !== 'binary' && doc.getMetadata() !== undefined) throw new UsageError(`the edited file must not contain a sops block; ${file} was not changed`);
+    if (opened === undefined) {
+      const { keys, rules } = await keysFor(ctx, file, {});
+      await emit(ctx, file, await encryptNew(doc, newMetadata(keys, rules), keyOptions(ctx)), false);
+      await ctx.note(`${file}: created (encrypted for the creation rule's keys)`);
+      return;
+    }
     await emit(ctx, file, reencrypt(doc, opened, keyOptions(ctx)), true);
     await ctx.note(`${file}: saved (re-encrypted; unchanged values keep their ciphertext)`);
   } finally {
