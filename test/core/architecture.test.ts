@@ -55,6 +55,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   kms: ['keystore', 'policy', 'audit', 'iam', 'crypto'],
   keyrings: ['crypto', 'format', 'kms', 'stream:type'],
   workflows: ['crypto', 'format', 'stream', 'keyrings', 'kms', 'keystore', 'policy', 'audit', 'iam', 'fsio'],
+  config: [],
 };
 
 /**
@@ -191,6 +192,11 @@ describe('architecture', () => {
     }
     assert.ok(seen.has(join(coreSrc, 'kms/remote-kms.ts')), 'the walk reaches the remote KMS module');
     assert.deepEqual([...packages].filter((p) => p.startsWith('@aws-sdk/')), []);
+  });
+
+  it("'@envelope/core/config' loads only the config area (no KMS, keystore, policy, streams)", () => {
+    const { folders } = staticClosure('config.ts');
+    assert.deepEqual([...folders].filter((f) => f !== '' && f !== 'config'), []);
   });
 
   it('the extension reaches the core through extension/src/core-adapter.ts only', () => {

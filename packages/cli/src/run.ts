@@ -16,6 +16,7 @@ import type { PutPolicyArgs } from './commands/iam.js';
 import type { AuditQueryArgs } from './commands/audit.js';
 import type { AssumeRoleArgs } from './commands/sts.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
+import { registerConfigCommands } from './commands/config.js';
 
 // Command modules (and the core, AWS SDK, policy or audit code they use) load only when one of
 // their commands runs: `envelope --version` loads commander and this file, nothing else
@@ -295,6 +296,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
 
   // ---- snapshots, images, replication (docs/WORKFLOWS.md) ----
   registerWorkflowCommands(program, sub, bind);
+  // ---- SOPS-compatible config files (docs/CONFIG.md) ----
+  registerConfigCommands(program, sub, bind);
 
   return program;
 }

@@ -125,3 +125,19 @@ export { ReplicationJournal, JOURNAL_FILE } from './workflows/replication-journa
 // --- file outputs and crash leftovers (docs/CLI.md "Outputs") ---
 export { planOutput, openOutput, openOutputPath, pathKind, namedWriteError, handleWritable, type OutputPlan, type OutputFile, type PathKind } from './fsio/output-file.js';
 export { selfOwner, ownerAlive, ownedTempPath, ownerOfTempName, sweepStaleTemps, processStartTime, type Owner } from './fsio/owner.js';
+
+// --- config files, SOPS-compatible (docs/CONFIG.md) ---
+export {
+  loadConfig, decryptConfig, encryptConfig, openConfig, reencrypt, encryptNew, newMetadata, keyGroupsOf, sourceOptions,
+  type ConfigKeyOptions, type ConfigKeys, type OpenedConfig, type DecryptConfigOptions, type EncryptConfigOptions,
+} from './config/api.js';
+export { type ConfigDocument, type ConfigFormat, type Leaf, type PathStep, CONFIG_FORMATS, parsePathExpression, pathLabel } from './config/document.js';
+export { formatForPath, parsePlain, parseEncrypted as parseEncryptedConfig } from './config/stores/index.js';
+export { parseMetadata, metadataToObject, SOPS_FORMAT_VERSION, type SopsMetadata, type KeyEntry, type CryptRules } from './config/metadata.js';
+export { decryptDocument, encryptDocument, readMetadata as readConfigMetadata } from './config/sops-file.js';
+export { ConfigKeyUnavailableException, recoverDataKey, wrapDataKey, type ConfigKms } from './config/keys/key-sources.js';
+export { parseIdentities as parseAgeIdentities, parseIdentity as parseAgeIdentity, parseRecipient as parseAgeRecipient, generateIdentity as generateAgeIdentity, identityToString as ageIdentityToString, ageEncrypt, ageDecrypt, armor as ageArmor, dearmor as ageDearmor, type AgeIdentity } from './config/keys/age.js';
+export { loadAgeIdentities } from './config/keys/age-identities.js';
+export { split as shamirSplit, combine as shamirCombine } from './config/shamir.js';
+export { creationRuleFor, findCreationRulesFile, matchCreationRule, CREATION_RULES_FILE, type CreationRule } from './config/creation-rules.js';
+export { isEncryptedText as isSopsEncryptedValue } from './config/value-cipher.js';
