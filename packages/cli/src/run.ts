@@ -269,6 +269,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--port <port>', 'port (0 = any free port)', '4599')
     .option('--max-body-bytes <n>', 'request body limit')
     .option('--log-requests', 'one line per request on stderr (status, operation, error, principal, time)')
+    .option('--pid-file <file>', 'write the server PID here once it listens (stop it with kill "$(cat <file>)")')
+    .option('--ready', 'start nothing: wait (up to 30 s) until a server accepts connections on --host/--port')
     .action(bind(async (ctx, o: Record<string, unknown>) => (await serve()).serveCommand(ctx, o as { host?: string; port?: string })));
 
   // ---- snapshots, images, replication (docs/WORKFLOWS.md) ----
