@@ -14,28 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './helpers.js';
-
-interface Tour {
-  readonly shell: string;
-  readonly files: { name: string; text: string }[];
-}
-
-/** Extracts the shell blocks and tour files of the README's "The main job" section (up to the next heading). */
-export function extractTour(readme: string): Tour {
-  const start = readme.indexOf('\n## The main job');
-  assert.ok(start >= 0, 'README has a "## The main job" section');
-  const next = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, next < 0 ? undefined : next);
-  const shell: string[] = [];
-  const files: { name: string; text: string }[] = [];
-  const re = /(?:<!-- tour-file: (\S+) -->\n)?```(\w+)\n([\s\S]*?)```/g;
-  for (let m = re.exec(section); m !== null; m = re.exec(section)) {
-    const [, file, lang, body] = m as unknown as [string, string | undefined, string, string];
-    if (file !== undefined) files.push({ name: file, text: body });
-    else if (lang === 'sh') shell.push(body);
-  }
-  return { shell: shell.join('\n'), files };
-}
+import { extractTour } from './readme-tour.js';
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
