@@ -17,9 +17,10 @@ import type { AuditQueryArgs } from './commands/audit.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
 
 // Command modules (and the core, AWS SDK, policy or audit code they use) load only when one of
-// their commands runs: `envelope --version` loads commander and this file, nothing else
-// (docs/PERFORMANCE.md "CLI start-up"). A new command group is one loader here plus its
-// registrations below.
+// their commands runs: `envelope --version` loads commander, this file, the registrations and
+// @envelope/core/errors, nothing else (docs/PERFORMANCE.md "CLI start-up"; pinned by
+// test/core/architecture.test.ts). A new command group is one loader here plus its registrations
+// below, calling `(await loader()).fn(ctx, …)` in the action.
 const files = () => import('./commands/files.js');
 const keys = () => import('./commands/keys.js');
 const aliases = () => import('./commands/aliases.js');
