@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GenerateRandomCommand, KMSClient } from '@aws-sdk/client-kms';
 import { BIN, ok, pattern, spawnCli, tempHome } from './helpers.js';
@@ -80,6 +81,21 @@ describe('envelope bin (spawned)', function () {
     assert.match(stderr, /Interrupted/);
     await assert.rejects(stat(join(home, 'interrupted.enc')), { code: 'ENOENT' });
     assert.deepEqual((await readdir(home)).filter((f) => f.includes('interrupted')), []);
+  });
+
+  it('envelope serve on a busy port: one line, exit 1; --ready returns once something listens there', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const busy = await spawnCli(['serve', '--port', String(port)], { home });
+      assert.equal(busy.code, 1);
+      assert.equal(busy.stderr, `envelope serve: 127.0.0.1:${port} is in use\n`);
+      const ready = await spawnCli(['serve', '--ready', '--port', String(port)], { home });
+      assert.equal(ready.code, 0, ready.stderr);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
   });
 
   it('envelope serve stops on SIGTERM with exit 0 and the store intact', async () => {

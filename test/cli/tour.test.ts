@@ -1,37 +1,20 @@
 /**
- * The README five-minute tour (section "main-job") runs as written: its shell blocks in one bash
- * session and its `tour-file` TypeScript files, in a scratch directory below the repository (so
- * `@envelope/core` and the AWS SDK resolve as they do for a user in the repo root), with `npx`
- * mapped to the repo's envelope and tsx, and a temp ENVELOPE_HOME.
+ * The README five-minute tour (section "main-job") runs as typed: its shell blocks in one bash
+ * session, with the real `npx` (resolving `envelope` and `tsx` from the repository's
+ * node_modules/.bin, so `envelope` is the built binary; npm is offline, so a missing local bin
+ * fails instead of fetching an unrelated package), and its `tour-file` TypeScript files, in a
+ * scratch directory whose node_modules is the repository's (as in the repo root), with a temp
+ * ENVELOPE_HOME. `envelope serve` must be stopped by the tour's own `kill` and free its port.
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO } from './helpers.js';
-
-interface Tour {
-  readonly shell: string;
-  readonly files: { name: string; text: string }[];
-}
-
-/** Extracts the shell blocks and tour files of the README's "The main job" section (up to the next heading). */
-export function extractTour(readme: string): Tour {
-  const start = readme.indexOf('\n## The main job');
-  assert.ok(start >= 0, 'README has a "## The main job" section');
-  const next = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, next < 0 ? undefined : next);
-  const shell: string[] = [];
-  const files: { name: string; text: string }[] = [];
-  const re = /(?:<!-- tour-file: (\S+) -->\n)?```(\w+)\n([\s\S]*?)```/g;
-  for (let m = re.exec(section); m !== null; m = re.exec(section)) {
-    const [, file, lang, body] = m as unknown as [string, string | undefined, string, string];
-    if (file !== undefined) files.push({ name: file, text: body });
-    else if (lang === 'sh') shell.push(body);
-  }
-  return { shell: shell.join('\n'), files };
-}
+import { REPO } from './helpers.js';
+import { extractTour } from './readme-tour.js';
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,39 +25,32 @@ function portFree(port: number): Promise<boolean> {
 }
 
 describe('README five-minute tour', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
 
   it('runs every command of the tour', async function () {
     if (!(await portFree(4599))) this.skip(); // another envelope serve owns the tour's port
     const tour = extractTour(await readFile(join(REPO, 'README.md'), 'utf8'));
     assert.ok(tour.shell.includes('npx envelope serve'), 'the tour starts envelope serve');
     assert.equal(tour.files.length, 2);
-    const scratchRoot = join(REPO, 'node_modules', '.cache');
-    await mkdir(scratchRoot, { recursive: true });
-    const dir = await mkdtemp(join(scratchRoot, 'envelope-tour-'));
+    const dir = await mkdtemp(join(tmpdir(), 'envelope-tour-'));
     try {
-      const shim = join(dir, '.bin');
-      await mkdir(shim);
-      await writeFile(
-        join(shim, 'npx'),
-        `#!/bin/sh\ncmd="$1"; shift\ncase "$cmd" in\n  envelope) exec "${process.execPath}" "${BIN}" "$@" ;;\n  tsx) exec "${join(REPO, 'node_modules/.bin/tsx')}" "$@" ;;\n  *) echo "tour shim: unexpected npx $cmd" >&2; exit 127 ;;\nesac\n`,
-      );
-      await chmod(join(shim, 'npx'), 0o755);
-      // Like the repo root's package.json (a scratch dir under node_modules is outside its scope).
+      // Like the repo root: its package.json scope and its node_modules.
       await writeFile(join(dir, 'package.json'), '{"type":"module","private":true}\n');
+      await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
       for (const f of tour.files) await writeFile(join(dir, f.name), f.text);
-      const script = `set -e\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n${tour.shell}\n`;
+      // Only a failed tour is cleaned up here; a passing one must stop its server itself.
+      const script = `set -e\ntrap 'rc=$?; [ $rc -eq 0 ] || kill $(cat serve.pid 2>/dev/null) $(jobs -p) 2>/dev/null; exit $rc' EXIT\n${tour.shell}\n`;
       const result = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
         const child = spawn('bash', ['-c', script], {
           cwd: dir,
-          env: { ...process.env, PATH: `${shim}:${process.env['PATH'] ?? ''}`, ENVELOPE_HOME: join(dir, 'home'), NODE_NO_WARNINGS: '1' },
+          env: { ...process.env, ENVELOPE_HOME: join(dir, 'home'), NODE_NO_WARNINGS: '1', npm_config_offline: 'true', npm_config_update_notifier: 'false' },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
         let err = '';
         child.stdout.on('data', (c: Buffer) => (out += c.toString()));
         child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
         child.on('error', reject);
         child.on('close', (code) => {
           clearTimeout(timer);
@@ -87,7 +63,22 @@ describe('README five-minute tour', function () {
       assert.match(result.out, /data key round trip: true/);
       assert.match(result.out, /message round trip: hello from the SDK/);
       assert.ok(!result.out.includes('UsageError') && !result.err.includes('UsageError'));
+      // The tour's `kill "$(cat serve.pid)"` reached the server itself: it let go of the port and its PID file.
+      let free = false;
+      for (let i = 0; i < 100 && !free; i++) {
+        free = (await portFree(4599)) && !existsSync(join(dir, 'serve.pid'));
+        if (!free) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(free, 'envelope serve still runs (or left serve.pid) after the tour stopped it');
     } finally {
+      const left = await readFile(join(dir, 'serve.pid'), 'utf8').catch(() => '');
+      if (/^\d+\s*$/.test(left)) {
+        try {
+          process.kill(Number(left), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       await rm(dir, { recursive: true, force: true });
     }
   });

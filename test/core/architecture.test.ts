@@ -126,8 +126,8 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
-  /** The core files and outside packages an entry reaches through static imports (a dynamic import() loads when asked for). */
-  function staticClosure(entry: string): { folders: Set<string>; packages: string[] } {
+  /** The files and outside packages a module reaches through static imports (a dynamic import() loads when asked for). */
+  function staticImports(entry: string): { files: Set<string>; packages: string[] } {
     const seen = new Set<string>();
     const packages = new Set<string>();
     const visit = (file: string): void => {
@@ -140,8 +140,12 @@ describe('architecture', () => {
         else packages.add(spec);
       }
     };
-    visit(join(coreSrc, entry));
-    return { folders: new Set([...seen].map(folderOf)), packages: [...packages].sort() };
+    visit(entry);
+    return { files: seen, packages: [...packages].sort() };
+  }
+  function staticClosure(entry: string): { folders: Set<string>; packages: string[] } {
+    const { files, packages } = staticImports(join(coreSrc, entry));
+    return { folders: new Set([...files].map(folderOf)), packages };
   }
   const HEAVY = ['kms', 'keystore', 'policy', 'audit', 'iam', 'workflows'];
 
@@ -155,6 +159,20 @@ describe('architecture', () => {
     const { folders, packages } = staticClosure('web-streams.ts');
     for (const heavy of HEAVY) assert.ok(!folders.has(heavy), `web-streams.ts reaches ${heavy}/`);
     assert.deepEqual(packages.filter((p) => p.startsWith('node:')), []);
+  });
+
+  it("'@envelope/core/local-kms' loads no workflows, streams, pure-JS cipher or AWS SDK up front", () => {
+    const { folders, packages } = staticClosure('local-kms.ts');
+    for (const heavy of ['workflows', 'stream']) assert.ok(!folders.has(heavy), `local-kms.ts reaches ${heavy}/`);
+    assert.deepEqual(packages.filter((p) => p.startsWith('@aws-sdk/') || p.startsWith('@noble/ciphers') || p === 'msgpackr'), []);
+  });
+
+  it('the CLI loads command modules and the core on demand: run.ts reaches only commander, its own helpers and @envelope/core/errors', () => {
+    const cliSrc = join(root, 'packages/cli/src');
+    const { files, packages } = staticImports(join(cliSrc, 'main.ts'));
+    const reached = [...files].map((f) => relative(cliSrc, f).split(sep).join('/')).sort();
+    assert.deepEqual(reached.filter((f) => f.startsWith('commands/')), ['commands/workflow-commands.ts']);
+    assert.deepEqual(packages.filter((p) => !p.startsWith('node:')), ['@envelope/core/errors', 'commander']);
   });
 
   it('each package exports an explicit map of built entry points (no wildcard, no TypeScript at run time)', () => {

@@ -22,6 +22,8 @@ export interface CliIo {
    * outputs, and `envelope serve` shuts down gracefully.
    */
   readonly signal?: AbortSignal;
+  /** This process's id (`envelope serve --pid-file`); main.ts passes process.pid. */
+  readonly pid?: number;
   /** Called by `envelope serve` once it listens (tests read the port from here). */
   readonly onListening?: (address: { host: string; port: number }) => void;
 }

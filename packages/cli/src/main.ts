@@ -32,6 +32,7 @@ const code = await run(process.argv.slice(2), {
   cwd: process.cwd(),
   stderrIsTTY: process.stderr.isTTY === true,
   signal: controller.signal,
+  pid: process.pid,
 });
 process.exitCode = code;
 // Give stdout/stderr a chance to flush before exiting; exit explicitly so no stray handle keeps us alive.

@@ -19,9 +19,10 @@ import { registerWorkflowCommands } from './commands/workflow-commands.js';
 import { registerConfigCommands } from './commands/config.js';
 
 // Command modules (and the core, AWS SDK, policy or audit code they use) load only when one of
-// their commands runs: `envelope --version` loads commander and this file, nothing else
-// (docs/PERFORMANCE.md "CLI start-up"). A new command group is one loader here plus its
-// registrations below.
+// their commands runs: `envelope --version` loads commander, this file, the registrations and
+// @envelope/core/errors, nothing else (docs/PERFORMANCE.md "CLI start-up"; pinned by
+// test/core/architecture.test.ts). A new command group is one loader here plus its registrations
+// below, calling `(await loader()).fn(ctx, …)` in the action.
 const files = () => import('./commands/files.js');
 const keys = () => import('./commands/keys.js');
 const aliases = () => import('./commands/aliases.js');
@@ -292,6 +293,8 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .option('--max-body-bytes <n>', 'request body limit')
     .option('--max-connections <n>', 'open connections accepted at once (default 1024)')
     .option('--log-requests', 'one line per request on stderr (status, operation, error, principal, time)')
+    .option('--pid-file <file>', 'write the server PID here once it listens (stop it with kill "$(cat <file>)")')
+    .option('--ready', 'start nothing: wait (up to 30 s) until a server accepts connections on --host/--port')
     .action(bind(async (ctx, o: Record<string, unknown>) => (await serve()).serveCommand(ctx, o as { host?: string; port?: string })));
 
   // ---- snapshots, images, replication (docs/WORKFLOWS.md) ----

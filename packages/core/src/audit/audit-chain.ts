@@ -181,7 +181,15 @@ export function ed25519Signer(secretKey: Uint8Array): DigestSigner {
     throw new RangeError(`"secretKey" expected Uint8Array of length 32, got length=${secretKey?.length}`);
   }
   const sk = Uint8Array.from(secretKey);
-  return { publicKey: ed25519.getPublicKey(sk), sign: (m) => ed25519.sign(m, sk) };
+  // Derived on first use: it costs the curve's precomputed tables (~50 ms of start-up CPU), which a
+  // KMS call that writes no digest (most of them) never needs.
+  let publicKey: Uint8Array | undefined;
+  return {
+    get publicKey() {
+      return (publicKey ??= ed25519.getPublicKey(sk));
+    },
+    sign: (m) => ed25519.sign(m, sk),
+  };
 }
 
 function digestPayload(d: Omit<DigestRecord, 'signature'>): Uint8Array {
