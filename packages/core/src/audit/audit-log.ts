@@ -17,7 +17,7 @@
  * true) fdatasyncs the batch off the event loop, and only then resolves the appends — so a
  * caller that answers after `append` resolves never answers for an event that is not written.
  */
-import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
@@ -286,23 +286,8 @@ export class AuditLog {
     }
   }
 
-  /** Appends a line with one O_APPEND write; returns the file's new mark. */
-  private appendLines(path: string, text: string, sync: boolean): FileMark {
-    const fd = openSync(path, 'a', 0o600);
-    try {
-      const data = Buffer.from(text, 'utf8');
-      const n = writeSync(fd, data);
-      if (n !== data.length) throw new KeystoreException(`Short write to ${path} (${n} of ${data.length} bytes; is the disk full?): the record was not written`);
-      if (sync) fdatasyncSync(fd);
-      const st = fstatSync(fd);
-      return { ino: st.ino, size: st.size };
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /** Signs a digest over events up to `chain` (under the account lock; the events are on disk). */
-  private writeDigestLine(accountId: string, p: Paths, keys: AuditKeys, last: DigestHead | undefined, chain: ChainHead): { record: DigestRecord; mark: FileMark } {
+  /** Signs a digest over events up to `chain` and appends it (under the account lock; the events are on disk). */
+  private async writeDigestLine(accountId: string, p: Paths, keys: AuditKeys, last: DigestHead | undefined, chain: ChainHead): Promise<{ record: DigestRecord; mark: FileMark }> {
     const record = signDigest({
       digestVersion: 2,
       accountId,
@@ -313,7 +298,18 @@ export class AuditLog {
       lastEventMac: chain.mac,
       previousDigestSignature: last?.signature ?? null,
     }, keys.signer);
-    return { record, mark: this.appendLines(p.digests, JSON.stringify(record) + '\n', this.durable !== false) };
+    const fd = openSync(p.digests, 'a', 0o600);
+    try {
+      const data = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+      const n = writeSync(fd, data);
+      if (n !== data.length) throw new KeystoreException(`Short write to ${p.digests} (${n} of ${data.length} bytes; is the disk full?): the digest was not written`);
+      // Off the event loop: other accounts' commits and the next group of this one keep going.
+      if (this.durable !== false) await fdatasyncAsync(fd);
+      const st = fstatSync(fd);
+      return { record, mark: { ino: st.ino, size: st.size } };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Records `d` as the account's anchor in the keystore (one keystore commit). */
@@ -371,7 +367,7 @@ export class AuditLog {
           // A digest never covers events that are not on disk.
           if (this.durable !== false) await fdatasyncAsync(fd);
           synced = true;
-          const w = this.writeDigestLine(accountId, p, keys, digest, chain);
+          const w = await this.writeDigestLine(accountId, p, keys, digest, chain);
           digest = w.record;
           digestsMark = w.mark;
           anchorNow = due !== 'count' || chain.sequence - (this.anchorOf(accountId, keys)?.sequence ?? 0) >= this.anchorEvery;
@@ -453,9 +449,9 @@ export class AuditLog {
       if (this.durable !== false && ends.events) {
         // A digest never covers events that are not on disk.
         const fd = openSync(p.events, 'r');
-        try { fdatasyncSync(fd); } finally { closeSync(fd); }
+        try { await fdatasyncAsync(fd); } finally { closeSync(fd); }
       }
-      const w = this.writeDigestLine(accountId, p, keys, last, chain);
+      const w = await this.writeDigestLine(accountId, p, keys, last, chain);
       this.writeHead(p, keys, accountId, chain, w.record);
       this.tails.set(accountId, { events: fileMark(p.events), digests: w.mark, chain, digest: w.record });
       await this.anchor(accountId, keys, w.record);
