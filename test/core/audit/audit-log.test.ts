@@ -182,6 +182,17 @@ describe('audit log', () => {
         }), 'digests.jsonl');
       },
     },
+    {
+      name: 'the events file replaced by an unkeyed (v1-format) log', kind: 'edited', tamper: async () => {
+        const { encodeRecord: encodeV1, hashLine, GENESIS_HASH } = await import('../../../packages/core/src/audit/audit-legacy.js');
+        let prev = GENESIS_HASH;
+        writeLines(lines().map((l) => {
+          const line = encodeV1({ sequence: JSON.parse(l).sequence, previousHash: prev, event: JSON.parse(l).event });
+          prev = hashLine(line);
+          return line;
+        }));
+      },
+    },
     { name: 'an edited head file', kind: 'anchor', tamper: () => writeFileSync(path('head.json'), JSON.stringify(encodeHead(otherKey.macKey, A, { sequence: 7, mac: GENESIS_MAC, digestSequence: 2, digestSignature: '' }))) },
     { name: 'deletion of the head file', kind: 'missing', tamper: () => unlinkSync(path('head.json')) },
     {

@@ -285,7 +285,9 @@ function checkLegacy(files: { events: string; digests: string }, trust: AuditTru
 export function verifyAuditLog(accountId: string, files: AuditFiles, trust: AuditTrust, opts: VerifyOptions = {}): VerifyReport {
   const issues: VerifyIssue[] = [];
   const eventsText = files.events ?? '';
-  if (isLegacyLog(eventsText)) {
+  // Only a log the v2 writer never touched (no anchor, no head.json) may be judged by the v1 rules:
+  // a v2 log replaced by v1-looking lines is checked (and fails) as v2.
+  if (isLegacyLog(eventsText) && !trust.anchor && files.head === undefined) {
     const l = checkLegacy({ events: eventsText, digests: files.digests ?? '' }, trust, false, issues);
     if (l.signedThrough === 0) issues.push({ kind: 'unsigned', message: 'the legacy (v1) log has no valid signed digest: nothing in it can be proven' });
     if (opts.strict) issues.push({ kind: 'unanchored', message: `the legacy (v1) log's ${l.events} events are not anchored in the keystore (no v2 writer has migrated it yet)` });
