@@ -23,7 +23,7 @@
  * with signature s" (headMac, anchorMac): the head file is rewritten after every commit, the anchor
  * is kept in the keystore (audit-trust.ts) and rewritten less often.
  */
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { AuditEvent } from './audit-event.js';
 
@@ -121,8 +121,13 @@ export function deriveAuditKeys(secret: Uint8Array): AuditKeys {
   return { macKey: derive('envelope-audit/v2/event-mac'), signer };
 }
 
+/** KeyObjects of MAC keys, made once per key (an HMAC over a KeyObject costs ~40% less than over bytes). */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
 function hmac(key: Uint8Array, domain: string, accountId: string, data: string): string {
-  return createHmac('sha256', key).update(`${domain}\n${accountId}\n`, 'utf8').update(data, 'utf8').digest('hex');
+  let k = keyObjects.get(key);
+  if (!k) keyObjects.set(key, k = createSecretKey(key));
+  return createHmac('sha256', k).update(`${domain}\n${accountId}\n`, 'utf8').update(data, 'utf8').digest('hex');
 }
 
 /** Encodes event `sequence` of `accountId` chained after `previousMac`: the line (no newline) and its mac. */
