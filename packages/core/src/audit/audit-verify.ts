@@ -309,7 +309,8 @@ export function verifyAuditLog(accountId: string, files: AuditFiles, trust: Audi
   }
   const anchoredThrough = anchor?.sequence ?? 0;
   if (!files.dir) {
-    issues.push({ kind: 'missing', message: `the account's audit directory is missing${anchor ? ` (the keystore anchors ${range(1, anchor.sequence)} and ${range(1, anchor.digestSequence, 'digest')})` : ''}` });
+    // Without an anchor either, this account never had a log (reported as "unsigned" below).
+    if (anchor) issues.push({ kind: 'missing', message: `the account's audit directory is missing (the keystore anchors ${anchor.sequence > 0 ? `${range(1, anchor.sequence)} and ${range(1, anchor.digestSequence, 'digest')}` : 'a migrated legacy log'})` });
   } else {
     if (files.events === undefined && anchoredThrough > 0) issues.push({ kind: 'missing', file: 'events', message: `events.jsonl is missing (the keystore anchors ${range(1, anchoredThrough)})` });
     if (files.digests === undefined && (anchor?.digestSequence ?? 0) > 0) issues.push({ kind: 'missing', file: 'digests', message: `digests.jsonl is missing (the keystore anchors ${range(1, anchor!.digestSequence, 'digest')})` });
