@@ -50,7 +50,7 @@ describe('audit log', () => {
     random = seededRandom('audit');
     t = Date.UTC(2026, 0, 1);
     store = Keystore.open({ home, rootKey: ROOT_KEY, clock, random, durable: false });
-    log = AuditLog.open({ dir, keystore: store, clock, random, digestEvery: 4, durable: false });
+    log = AuditLog.open({ dir, keystore: store, clock, random, digestEvery: 4, anchorEvery: 8, durable: false });
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
@@ -96,6 +96,18 @@ describe('audit log', () => {
     assert.deepEqual([s.ok, s.signedThrough, s.anchoredThrough, s.unanchored], [true, 10, 10, 0]);
   });
 
+  it('anchors in the keystore at the first digest and every anchorEvery events, never per event', async () => {
+    const quiet = AuditLog.open({ dir, keystore: store, clock, random, digestEvery: 4, durable: false });
+    const g0 = store.read().generation;
+    for (let i = 1; i <= 40; i++) await quiet.append(A, makeEvent(random, i));
+    assert.equal(store.read().generation - g0, 2); // the audit secret, then the first digest's anchor
+    const r = quiet.verify(A);
+    assert.deepEqual([r.ok, r.digests, r.signedThrough, r.anchoredThrough, r.unanchored], [true, 10, 37, 1, 39]);
+    // Deleting the last digest lines, beyond the keystore anchor, is still caught through head.json.
+    writeLines(lines('digests.jsonl').slice(0, 8), 'digests.jsonl');
+    assert.ok(kinds(quiet.verify(A)).includes('digest'));
+  });
+
   it('writes a digest once the last digest is older than the interval', async () => {
     await fill(2);
     assert.equal(log.verify(A).digests, 1);
@@ -105,10 +117,13 @@ describe('audit log', () => {
     assert.deepEqual([r.digests, r.signedThrough, r.ok], [2, 3, true]);
   });
 
-  it('verify with no signed digest is not ok', () => {
+  it('verify with no signed digest is not ok', async () => {
     const r = log.verify(A);
     assert.equal(r.ok, false);
-    assert.deepEqual(kinds(r), ['unsigned']);
+    assert.deepEqual(kinds(r), ['unsigned']); // no audit secret yet
+    await log.append('444455556666', makeEvent(random, 1, { recipientAccountId: '444455556666' }));
+    assert.deepEqual(kinds(log.verify(A)), ['unsigned']); // a secret, but no log and no anchor for A
+    assert.equal(log.verify('444455556666').ok, true);
   });
 
   /** Every tampering of issue 15 item 2, each on a log of 10 events (digests after 1, 5 and 9; anchor at 9; head at 10). */
@@ -170,7 +185,18 @@ describe('audit log', () => {
         }), 'digests.jsonl');
       },
     },
-    { name: 'an edited head file', kind: 'anchor', tamper: () => writeFileSync(path('head.json'), JSON.stringify(encodeHead(otherKey.macKey, A, 7, GENESIS_MAC))) },
+    {
+      name: 'the events file replaced by an unkeyed (v1-format) log', kind: 'edited', tamper: async () => {
+        const { encodeRecord: encodeV1, hashLine, GENESIS_HASH } = await import('../../../packages/core/src/audit/audit-legacy.js');
+        let prev = GENESIS_HASH;
+        writeLines(lines().map((l) => {
+          const line = encodeV1({ sequence: JSON.parse(l).sequence, previousHash: prev, event: JSON.parse(l).event });
+          prev = hashLine(line);
+          return line;
+        }));
+      },
+    },
+    { name: 'an edited head file', kind: 'anchor', tamper: () => writeFileSync(path('head.json'), JSON.stringify(encodeHead(otherKey.macKey, A, { sequence: 7, mac: GENESIS_MAC, digestSequence: 2, digestSignature: '' }))) },
     { name: 'deletion of the head file', kind: 'missing', tamper: () => unlinkSync(path('head.json')) },
     {
       name: 'an edited keystore anchor', kind: 'anchor', tamper: () => store.update((s) => {
@@ -196,7 +222,7 @@ describe('audit log', () => {
     unlinkSync(path('events.jsonl'));
     unlinkSync(path('digests.jsonl'));
     unlinkSync(path('head.json'));
-    const fresh = AuditLog.open({ dir, keystore: store, clock, random, digestEvery: 4, durable: false });
+    const fresh = AuditLog.open({ dir, keystore: store, clock, random, digestEvery: 4, anchorEvery: 8, durable: false });
     for (let i = 11; i <= 110; i++) await fresh.append(A, makeEvent(random, i));
     const first = JSON.parse(lines()[0]!);
     assert.equal(first.sequence, 10); // continues after the keystore anchor (event 9)
@@ -326,7 +352,7 @@ describe('audit verify: every position of every kind of tampering (pure)', () =>
       digestVersion: 2, accountId: A, digestSequence: 1, digestTime: '2026-01-01T00:00:00.000Z', startSequence: 1, endSequence: 1,
       lastEventMac: macs[0]!, previousDigestSignature: null,
     }, keys.signer));
-    const head = JSON.stringify(encodeHead(keys.macKey, A, N, macs[N - 1]!));
+    const head = JSON.stringify(encodeHead(keys.macKey, A, { sequence: N, mac: macs[N - 1]!, digestSequence: 0, digestSignature: '' }));
     const trust = { keys: { macKey: keys.macKey, publicKey: toHex(keys.signer.publicKey) } };
     const kindsOf = (ls: string[]) => verifyAuditLog(A, { dir: true, events: ls.join('\n') + '\n', digests: digest + '\n', head }, trust).issues.map((i) => i.kind);
     assert.deepEqual(kindsOf(base), []);

@@ -17,7 +17,7 @@
  * true) fdatasyncs the batch off the event loop, and only then resolves the appends — so a
  * caller that answers after `append` resolves never answers for an event that is not written.
  */
-import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
@@ -53,8 +53,14 @@ export interface AuditLogOptions {
   readonly keystore: AuditKeystore;
   readonly clock?: Clock;
   readonly random?: Random;
-  /** Write a digest (and anchor it in the keystore) after this many new events. Default 100. */
+  /** Write a digest after this many new events. Default 100. */
   readonly digestEvery?: number;
+  /**
+   * Also anchor a digest in the keystore (one keystore commit) once it is this many events past the
+   * current anchor. Default 1000. The first digest of an account, time-based digests and
+   * `writeDigest` are always anchored.
+   */
+  readonly anchorEvery?: number;
   /** …or at the first commit after the last digest is older than this (injected clock; no timer). Default one hour. */
   readonly digestIntervalMs?: number;
   /**
@@ -79,11 +85,20 @@ function checkAccount(accountId: string): void {
 }
 
 interface ChainHead { readonly sequence: number; readonly mac: string }
-interface DigestHead { readonly digestSequence: number; readonly signature: string; readonly endSequence: number; readonly digestTime?: string | undefined }
+interface DigestHead {
+  readonly digestSequence: number;
+  readonly signature: string;
+  readonly endSequence: number;
+  readonly lastEventMac: string;
+  readonly digestTime?: string | undefined;
+}
 
-interface TailCache {
-  readonly events: FileMark & ChainHead;
-  readonly digest: (FileMark & { readonly last?: DigestHead | undefined }) | undefined;
+/** What this process last saw at the end of an account's files (valid while both marks match). */
+interface Ends {
+  readonly events: FileMark | undefined;
+  readonly digests: FileMark | undefined;
+  readonly chain: ChainHead;
+  readonly digest: DigestHead | undefined;
 }
 
 interface Pending {
@@ -100,6 +115,7 @@ export class AuditLog {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly digestEvery: number;
+  private readonly anchorEvery: number;
   private readonly digestIntervalMs: number;
   private readonly durable: boolean | 'digest';
   private readonly lockTimeoutMs: number;
@@ -111,8 +127,8 @@ export class AuditLog {
   /** Syncs still running for groups already written (flush waits for them). */
   private readonly syncing = new Set<Promise<void>>();
   private readonly pending = new Map<string, { items: Pending[]; running?: Promise<void> | undefined }>();
-  /** Per account: what this process last wrote at the end of its files (valid while size/inode match). */
-  private readonly tails = new Map<string, TailCache>();
+  /** Per account: the ends of its files as this process last left them. */
+  private readonly tails = new Map<string, Ends>();
 
   private constructor(opts: AuditLogOptions) {
     this.dir = opts.dir;
@@ -120,6 +136,7 @@ export class AuditLog {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.digestEvery = opts.digestEvery ?? 100;
+    this.anchorEvery = opts.anchorEvery ?? 1000;
     this.digestIntervalMs = opts.digestIntervalMs ?? 3_600_000;
     this.durable = opts.durable ?? true;
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
@@ -165,7 +182,7 @@ export class AuditLog {
 
   private async locked<T>(accountId: string, fn: (p: Paths) => Promise<T>): Promise<T> {
     const p = this.paths(accountId);
-    mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+    if (!this.tails.has(accountId) || !existsSync(p.dir)) mkdirSync(p.dir, { recursive: true, mode: 0o700 });
     const lock = await acquireFileLock(p.lock, { clock: this.clock, random: this.random, timeoutMs: this.lockTimeoutMs });
     try {
       return await fn(p);
@@ -204,37 +221,26 @@ export class AuditLog {
   }
 
   /**
-   * The end of the account's chain. From cache while the events file is as this process left it;
-   * otherwise from the file's last line, but never behind head.json or the keystore anchor: a log
-   * whose tail (or whole file) was removed continues after the last known event, so the removal
-   * shows as a gap instead of a silent restart at 1.
+   * The ends of the account's chain and digest chain. From cache while both files are as this
+   * process left them; otherwise from the files' last lines, but never behind head.json or the
+   * keystore anchor: a log whose tail (or whole file) was removed continues after the last known
+   * event and digest, so the removal shows as a gap instead of a silent restart at 1.
    */
-  private chainHead(accountId: string, p: Paths, keys: AuditKeys): ChainHead {
-    const cached = this.tails.get(accountId)?.events;
-    if (cached && sameMark(cached, fileMark(p.events))) return cached;
-    let head: ChainHead = { sequence: 0, mac: GENESIS_MAC };
+  private ends(accountId: string, p: Paths, keys: AuditKeys): Ends {
+    const marks = { events: fileMark(p.events), digests: fileMark(p.digests) };
+    const cached = this.tails.get(accountId);
+    if (cached && (cached.events ? sameMark(cached.events, marks.events) : !marks.events)
+      && (cached.digests ? sameMark(cached.digests, marks.digests) : !marks.digests)) return cached;
+    let chain: ChainHead = { sequence: 0, mac: GENESIS_MAC };
     const last = readTail(p.events);
     if (last !== undefined) {
       const rec = parseRecord(last);
       if (!rec || !lineAuthentic(keys.macKey, accountId, last)) {
         throw new KeystoreException(`The last line of ${p.events} is not a valid audit record, so nothing can be appended after it; see \`envelope audit verify\``);
       }
-      head = rec;
+      chain = rec;
     }
-    let headFile: string | undefined;
-    try { headFile = readFileSync(p.head, 'utf8'); } catch { /* absent */ }
-    const h = headFile !== undefined ? readHead(keys.macKey, accountId, headFile) : undefined;
-    if (h && h.sequence > head.sequence) head = h;
-    const a = this.anchorOf(accountId, keys);
-    if (a && a.sequence > head.sequence) head = a;
-    return { sequence: head.sequence, mac: head.mac };
-  }
-
-  /** The last digest: from cache, the digests file, or the keystore anchor when that is later. */
-  private digestHead(accountId: string, p: Paths, keys: AuditKeys): DigestHead | undefined {
-    const cached = this.tails.get(accountId)?.digest;
-    if (cached && sameMark(cached, fileMark(p.digests))) return cached.last;
-    let last: DigestHead | undefined;
+    let digest: DigestHead | undefined;
     const t = readTail(p.digests);
     if (t !== undefined) {
       let d: DigestRecord | undefined;
@@ -242,21 +248,33 @@ export class AuditLog {
       if (!d || !Number.isSafeInteger(d.digestSequence) || !Number.isSafeInteger(d.endSequence) || typeof d.signature !== 'string') {
         throw new KeystoreException(`The last line of ${p.digests} is not a valid digest, so no digest can follow it; see \`envelope audit verify\``);
       }
-      last = d;
+      digest = d;
     }
+    let headText: string | undefined;
+    try { headText = readFileSync(p.head, 'utf8'); } catch { /* absent */ }
+    const h = headText !== undefined ? readHead(keys.macKey, accountId, headText) : undefined;
     const a = this.anchorOf(accountId, keys);
-    if (a && a.digestSequence > (last?.digestSequence ?? 0)) {
-      last = { digestSequence: a.digestSequence, signature: a.digestSignature, endSequence: a.sequence };
+    for (const known of [h, a]) {
+      if (!known) continue;
+      if (known.sequence > chain.sequence) chain = { sequence: known.sequence, mac: known.mac };
+      if (known.digestSequence > (digest?.digestSequence ?? 0)) {
+        // head.json does not record its digest's end: a later digest then starts after the chain's known end.
+        digest = known === a
+          ? { digestSequence: a.digestSequence, signature: a.digestSignature, endSequence: a.sequence, lastEventMac: a.mac }
+          : { digestSequence: known.digestSequence, signature: known.digestSignature, endSequence: chain.sequence, lastEventMac: '' };
+      }
     }
-    return last;
+    return { events: fileMark(p.events), digests: fileMark(p.digests), chain, digest };
   }
 
   /**
    * Rewrites head.json in place: one write of a fixed-size record (padded with spaces) at offset 0,
    * never truncated or renamed (a rename per commit costs more than the commit's appends on ext4).
    */
-  private writeHead(p: Paths, keys: AuditKeys, accountId: string, head: ChainHead): void {
-    const text = JSON.stringify(encodeHead(keys.macKey, accountId, head.sequence, head.mac));
+  private writeHead(p: Paths, keys: AuditKeys, accountId: string, chain: ChainHead, digest: DigestHead | undefined): void {
+    const text = JSON.stringify(encodeHead(keys.macKey, accountId, {
+      sequence: chain.sequence, mac: chain.mac, digestSequence: digest?.digestSequence ?? 0, digestSignature: digest?.signature ?? '',
+    }));
     const buf = Buffer.alloc(HEAD_SIZE, 0x20);
     buf.write(text, 0, 'utf8');
     buf[HEAD_SIZE - 1] = 0x0a;
@@ -268,46 +286,45 @@ export class AuditLog {
     }
   }
 
-  /** Appends a line with one O_APPEND write; returns the file's new mark. */
-  private appendLines(path: string, text: string, sync: boolean): FileMark {
-    const fd = openSync(path, 'a', 0o600);
-    try {
-      const data = Buffer.from(text, 'utf8');
-      const n = writeSync(fd, data);
-      if (n !== data.length) throw new KeystoreException(`Short write to ${path} (${n} of ${data.length} bytes; is the disk full?): the record was not written`);
-      if (sync) fdatasyncSync(fd);
-      const st = fstatSync(fd);
-      return { ino: st.ino, size: st.size };
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /** Signs a digest over events up to `head` and anchors it in the keystore (under the account lock). */
-  private async digestLocked(accountId: string, p: Paths, keys: AuditKeys, last: DigestHead | undefined, head: ChainHead): Promise<DigestHead> {
-    const d = signDigest({
+  /** Signs a digest over events up to `chain` and appends it (under the account lock; the events are on disk). */
+  private async writeDigestLine(accountId: string, p: Paths, keys: AuditKeys, last: DigestHead | undefined, chain: ChainHead): Promise<{ record: DigestRecord; mark: FileMark }> {
+    const record = signDigest({
       digestVersion: 2,
       accountId,
       digestSequence: (last?.digestSequence ?? 0) + 1,
       digestTime: this.clock().toISOString(),
       startSequence: (last?.endSequence ?? 0) + 1,
-      endSequence: head.sequence,
-      lastEventMac: head.mac,
+      endSequence: chain.sequence,
+      lastEventMac: chain.mac,
       previousDigestSignature: last?.signature ?? null,
     }, keys.signer);
-    const mark = this.appendLines(p.digests, JSON.stringify(d) + '\n', this.durable !== false);
-    this.tails.set(accountId, { events: this.tails.get(accountId)!.events, digest: { ...mark, last: d } });
-    await writeAnchor(this.keystore, keys.macKey, accountId, {
-      sequence: d.endSequence, mac: d.lastEventMac, digestSequence: d.digestSequence, digestSignature: d.signature,
-    });
-    return d;
+    const fd = openSync(p.digests, 'a', 0o600);
+    try {
+      const data = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+      const n = writeSync(fd, data);
+      if (n !== data.length) throw new KeystoreException(`Short write to ${p.digests} (${n} of ${data.length} bytes; is the disk full?): the digest was not written`);
+      // Off the event loop: other accounts' commits and the next group of this one keep going.
+      if (this.durable !== false) await fdatasyncAsync(fd);
+      const st = fstatSync(fd);
+      return { record, mark: { ino: st.ino, size: st.size } };
+    } finally {
+      closeSync(fd);
+    }
   }
 
-  private digestDue(last: DigestHead | undefined, head: ChainHead, firstTime: string): boolean {
-    if (!last) return true;
-    if (head.sequence - last.endSequence >= this.digestEvery) return true;
+  /** Records `d` as the account's anchor in the keystore (one keystore commit). */
+  private anchor(accountId: string, keys: AuditKeys, d: DigestHead): Promise<void> {
+    return writeAnchor(this.keystore, keys.macKey, accountId, {
+      sequence: d.endSequence, mac: d.lastEventMac, digestSequence: d.digestSequence, digestSignature: d.signature,
+    });
+  }
+
+  /** Why a digest is due now, or undefined. */
+  private digestDue(last: DigestHead | undefined, chain: ChainHead, firstTime: string): 'first' | 'count' | 'time' | undefined {
+    if (!last) return 'first';
+    if (chain.sequence - last.endSequence >= this.digestEvery) return 'count';
     const since = last.digestTime ?? firstTime;
-    return this.clock().getTime() - Date.parse(since) >= this.digestIntervalMs;
+    return this.clock().getTime() - Date.parse(since) >= this.digestIntervalMs ? 'time' : undefined;
   }
 
   /**
@@ -322,15 +339,16 @@ export class AuditLog {
     try {
       const records = await this.locked(accountId, async (p) => {
         if (!this.tails.has(accountId)) await this.migrateLegacy(accountId, p, keys);
-        let head = this.chainHead(accountId, p, keys);
+        const ends = this.ends(accountId, p, keys);
+        let chain = ends.chain;
         const out: AuditRecord[] = [];
         const lines: string[] = [];
         for (const event of events) {
-          const sequence = head.sequence + 1;
-          const { line, mac } = encodeRecord(keys.macKey, accountId, { sequence, previousMac: head.mac, event });
+          const sequence = chain.sequence + 1;
+          const { line, mac } = encodeRecord(keys.macKey, accountId, { sequence, previousMac: chain.mac, event });
           lines.push(line + '\n');
-          out.push({ v: 2, sequence, previousMac: head.mac, event, mac });
-          head = { sequence, mac };
+          out.push({ v: 2, sequence, previousMac: chain.mac, event, mac });
+          chain = { sequence, mac };
         }
         fd = openSync(p.events, 'a', 0o600);
         this.stats.commits++;
@@ -341,16 +359,22 @@ export class AuditLog {
         // next commit re-reads the tail and removes it instead of chaining after it.
         if (n !== data.length) throw new KeystoreException(`Short write to ${p.events} (${n} of ${data.length} bytes; is the disk full?): the audit events were not written`);
         const st = fstatSync(fd);
-        this.tails.set(accountId, { events: { ino: st.ino, size: st.size, ...head }, digest: this.tails.get(accountId)?.digest });
-        this.writeHead(p, keys, accountId, head);
-        const last = this.digestHead(accountId, p, keys);
-        this.tails.set(accountId, { events: this.tails.get(accountId)!.events, digest: { ...(fileMark(p.digests) ?? { ino: 0, size: 0 }), last } });
-        if (this.digestDue(last, head, events[0]!.eventTime)) {
+        let digest = ends.digest;
+        let digestsMark = ends.digests;
+        let anchorNow = false;
+        const due = this.digestDue(digest, chain, events[0]!.eventTime);
+        if (due) {
           // A digest never covers events that are not on disk.
           if (this.durable !== false) await fdatasyncAsync(fd);
           synced = true;
-          await this.digestLocked(accountId, p, keys, last, head);
+          const w = await this.writeDigestLine(accountId, p, keys, digest, chain);
+          digest = w.record;
+          digestsMark = w.mark;
+          anchorNow = due !== 'count' || chain.sequence - (this.anchorOf(accountId, keys)?.sequence ?? 0) >= this.anchorEvery;
         }
+        this.writeHead(p, keys, accountId, chain, digest);
+        this.tails.set(accountId, { events: { ino: st.ino, size: st.size }, digests: digestsMark, chain, digest });
+        if (anchorNow) await this.anchor(accountId, keys, digest!);
         return out;
       });
       const file = fd!;
@@ -412,18 +436,26 @@ export class AuditLog {
     const keys = await this.keys();
     return this.serialize(accountId, () => this.locked(accountId, async (p) => {
       if (!this.tails.has(accountId)) await this.migrateLegacy(accountId, p, keys);
-      const head = this.chainHead(accountId, p, keys);
-      if (head.sequence === 0) return undefined;
-      const last = this.digestHead(accountId, p, keys);
-      if (last && last.endSequence >= head.sequence) return undefined;
-      const m = fileMark(p.events);
-      this.tails.set(accountId, { events: { ...(m ?? { ino: 0, size: 0 }), ...head }, digest: undefined });
-      if (this.durable !== false && m) {
+      const ends = this.ends(accountId, p, keys);
+      const { chain } = ends;
+      if (chain.sequence === 0) return undefined;
+      const last = ends.digest;
+      if (last && last.endSequence >= chain.sequence) {
+        // Nothing new to sign; make sure the last digest is anchored.
+        const a = this.anchorOf(accountId, keys);
+        if (last.lastEventMac && (a?.digestSequence ?? 0) < last.digestSequence) await this.anchor(accountId, keys, last);
+        return undefined;
+      }
+      if (this.durable !== false && ends.events) {
         // A digest never covers events that are not on disk.
         const fd = openSync(p.events, 'r');
-        try { fdatasyncSync(fd); } finally { closeSync(fd); }
+        try { await fdatasyncAsync(fd); } finally { closeSync(fd); }
       }
-      return await this.digestLocked(accountId, p, keys, last, head) as DigestRecord;
+      const w = await this.writeDigestLine(accountId, p, keys, last, chain);
+      this.writeHead(p, keys, accountId, chain, w.record);
+      this.tails.set(accountId, { events: fileMark(p.events), digests: w.mark, chain, digest: w.record });
+      await this.anchor(accountId, keys, w.record);
+      return w.record;
     }));
   }
 

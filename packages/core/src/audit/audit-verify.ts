@@ -20,8 +20,8 @@
  *   missing    the account's directory, events, digests or head file is gone
  *   anchor     the keystore anchor or the head file fails its MAC, or names another event
  *   unsigned   nothing is signed (no digest, no anchor): nothing can be proven
- *   unanchored (strict only) events after the last signed digest, protected by the chain and the
- *              head file only
+ *   unanchored (strict only) events after the keystore anchor, protected by the chain, the digests
+ *              and the head file only
  */
 import {
   GENESIS_MAC, lineAuthentic, parseRecord, readHead, splitLines, verifyDigestSignature,
@@ -58,7 +58,7 @@ export interface VerifyReport {
   readonly anchoredThrough: number;
   /** The sequence the head file records (null when absent or invalid). */
   readonly head: number | null;
-  /** Events after the last signed digest: protected by the MAC chain and the head file only. */
+  /** Events after the keystore anchor: protected by the MAC chain, the digests and head.json only. */
   readonly unanchored: number;
   /** A v1 log: moved aside at migration (anchored by the keystore then), or not yet migrated. */
   readonly legacy?: { readonly events: number; readonly digests: number; readonly migrated: boolean };
@@ -198,8 +198,10 @@ function checkEvents(ls: readonly Line[], knownEnd: number, issues: VerifyIssue[
 }
 
 /** The digest chain: signatures under the trusted key, continuity, the events they name. */
+interface RecordedDigest { readonly by: 'head.json' | 'the keystore anchor'; readonly digestSequence: number; readonly digestSignature: string }
+
 function checkDigests(
-  text: string, publicKey: string, bySeq: Map<number, AuditRecord>, maxSeq: number, anchor: AuditAnchor | undefined, issues: VerifyIssue[],
+  text: string, publicKey: string, bySeq: Map<number, AuditRecord>, maxSeq: number, recorded: readonly RecordedDigest[], issues: VerifyIssue[],
 ): { count: number; signedThrough: number; lastEnd: number } {
   const { lines, torn } = splitLines(text);
   if (torn !== undefined) issues.push(tornIssue('digests', lines.length + 1));
@@ -245,13 +247,19 @@ function checkDigests(
       signedThrough = Math.max(signedThrough, d.endSequence);
     }
   });
-  if (anchor && anchor.digestSequence > 0) {
-    const sig = seen.get(anchor.digestSequence);
-    const last = prev?.digestSequence ?? 0;
-    if (sig === undefined && last < anchor.digestSequence) {
-      issues.push({ kind: 'digest', file: 'digests', message: `the keystore anchors digest ${anchor.digestSequence}, but the digests file ends at ${last === 0 ? 'no digest' : `digest ${last}`}: ${range(last + 1, anchor.digestSequence, 'digest')} ${anchor.digestSequence === last + 1 ? 'was' : 'were'} deleted` });
-    } else if (sig !== undefined && sig !== anchor.digestSignature) {
-      issues.push({ kind: 'digest', file: 'digests', message: `digest ${anchor.digestSequence} is not the digest the keystore anchors: the digests were rewritten` });
+  // Digests that head.json or the keystore anchor record must still be there, unchanged.
+  const last = prev?.digestSequence ?? 0;
+  const rec = recorded.filter((r) => r.digestSequence > 0).sort((a, b) => b.digestSequence - a.digestSequence)[0];
+  if (rec) {
+    const sig = seen.get(rec.digestSequence);
+    if (sig === undefined && last < rec.digestSequence) {
+      issues.push({ kind: 'digest', file: 'digests', message: `${rec.by} records digest ${rec.digestSequence}, but the digests file ends at ${last === 0 ? 'no digest' : `digest ${last}`}: ${range(last + 1, rec.digestSequence, 'digest')} ${rec.digestSequence === last + 1 ? 'was' : 'were'} deleted` });
+    }
+  }
+  for (const r of recorded) {
+    const sig = seen.get(r.digestSequence);
+    if (r.digestSequence > 0 && sig !== undefined && sig !== r.digestSignature) {
+      issues.push({ kind: 'digest', file: 'digests', message: `digest ${r.digestSequence} is not the digest ${r.by} records: the digests were rewritten` });
     }
   }
   return { count: lines.length, signedThrough, lastEnd };
@@ -277,7 +285,9 @@ function checkLegacy(files: { events: string; digests: string }, trust: AuditTru
 export function verifyAuditLog(accountId: string, files: AuditFiles, trust: AuditTrust, opts: VerifyOptions = {}): VerifyReport {
   const issues: VerifyIssue[] = [];
   const eventsText = files.events ?? '';
-  if (isLegacyLog(eventsText)) {
+  // Only a log the v2 writer never touched (no anchor, no head.json) may be judged by the v1 rules:
+  // a v2 log replaced by v1-looking lines is checked (and fails) as v2.
+  if (isLegacyLog(eventsText) && !trust.anchor && files.head === undefined) {
     const l = checkLegacy({ events: eventsText, digests: files.digests ?? '' }, trust, false, issues);
     if (l.signedThrough === 0) issues.push({ kind: 'unsigned', message: 'the legacy (v1) log has no valid signed digest: nothing in it can be proven' });
     if (opts.strict) issues.push({ kind: 'unanchored', message: `the legacy (v1) log's ${l.events} events are not anchored in the keystore (no v2 writer has migrated it yet)` });
@@ -299,7 +309,8 @@ export function verifyAuditLog(accountId: string, files: AuditFiles, trust: Audi
   }
   const anchoredThrough = anchor?.sequence ?? 0;
   if (!files.dir) {
-    issues.push({ kind: 'missing', message: `the account's audit directory is missing${anchor ? ` (the keystore anchors ${range(1, anchor.sequence)} and ${range(1, anchor.digestSequence, 'digest')})` : ''}` });
+    // Without an anchor either, this account never had a log (reported as "unsigned" below).
+    if (anchor) issues.push({ kind: 'missing', message: `the account's audit directory is missing (the keystore anchors ${anchor.sequence > 0 ? `${range(1, anchor.sequence)} and ${range(1, anchor.digestSequence, 'digest')}` : 'a migrated legacy log'})` });
   } else {
     if (files.events === undefined && anchoredThrough > 0) issues.push({ kind: 'missing', file: 'events', message: `events.jsonl is missing (the keystore anchors ${range(1, anchoredThrough)})` });
     if (files.digests === undefined && (anchor?.digestSequence ?? 0) > 0) issues.push({ kind: 'missing', file: 'digests', message: `digests.jsonl is missing (the keystore anchors ${range(1, anchor!.digestSequence, 'digest')})` });
@@ -308,10 +319,15 @@ export function verifyAuditLog(accountId: string, files: AuditFiles, trust: Audi
 
   let head: number | null = null;
   let headMacValue: string | undefined;
+  const recorded: RecordedDigest[] = anchor ? [{ by: 'the keystore anchor', digestSequence: anchor.digestSequence, digestSignature: anchor.digestSignature }] : [];
   if (files.head !== undefined) {
     const h = readHead(keys.macKey, accountId, files.head);
     if (!h) issues.push({ kind: 'anchor', file: 'head', message: 'head.json fails its MAC: it was edited' });
-    else { head = h.sequence; headMacValue = h.mac; }
+    else {
+      head = h.sequence;
+      headMacValue = h.mac;
+      recorded.push({ by: 'head.json', digestSequence: h.digestSequence, digestSignature: h.digestSignature });
+    }
   }
 
   const { lines, torn } = splitLines(eventsText);
@@ -322,7 +338,7 @@ export function verifyAuditLog(accountId: string, files: AuditFiles, trust: Audi
   });
   const knownEnd = Math.max(head ?? 0, anchoredThrough);
   const { maxSeq, coveredEnd, bySeq } = checkEvents(ls, knownEnd, issues);
-  const d = checkDigests(files.digests ?? '', keys.publicKey, bySeq, maxSeq, anchor, issues);
+  const d = checkDigests(files.digests ?? '', keys.publicKey, bySeq, maxSeq, recorded, issues);
 
   // The end of the log: nothing the head, the anchor or a digest names may be missing.
   const end = Math.max(knownEnd, d.lastEnd);
@@ -342,12 +358,13 @@ export function verifyAuditLog(accountId: string, files: AuditFiles, trust: Audi
     legacy = { events: l.events, digests: l.digests, migrated: true };
   }
 
-  const unanchored = Math.max(0, maxSeq - d.signedThrough);
+  // Events after the keystore anchor: removable by restoring an older head.json (see docs/ACCESS.md).
+  const unanchored = Math.max(0, maxSeq - anchoredThrough);
   if (d.signedThrough === 0 && !anchor && !issues.some((x) => x.kind === 'missing' || x.kind === 'digest')) {
     issues.push({ kind: 'unsigned', message: maxSeq === 0 ? `account ${accountId} has no audit log and no anchor: nothing can be proven` : 'no valid signed digest: nothing in this log can be proven' });
   }
   if (opts.strict && unanchored > 0) {
-    issues.push({ kind: 'unanchored', sequence: d.signedThrough + 1, message: `${range(d.signedThrough + 1, maxSeq)} after the last signed digest ${unanchored === 1 ? 'is' : 'are'} protected by the chain and head.json only (run \`envelope audit digest\` to sign them)` });
+    issues.push({ kind: 'unanchored', sequence: anchoredThrough + 1, message: `${range(anchoredThrough + 1, maxSeq)} after the keystore anchor ${unanchored === 1 ? 'is' : 'are'} protected by the chain, the digests and head.json only (run \`envelope audit digest\` to sign and anchor them)` });
   }
   const order = (x: VerifyIssue) => (x.line ?? 0);
   issues.sort((a, b) => order(a) - order(b));
