@@ -110,3 +110,21 @@ describe('cli young-generation GC on demand', () => {
     assert.ok(after - before < 4 * (1 << 20), `dead buffers collected (${((after - before) / 1048576).toFixed(1)} MiB left)`);
   });
 });
+
+describe('cli workflow progress', () => {
+  it('draws a bar from (done, total) reports on a TTY only', async () => {
+    const { workflowProgress } = await import('../../packages/cli/src/commands/workflow-context.js');
+    const err: Buffer[] = [];
+    const stderr = new Writable({ write: (c: Buffer, _e, cb) => (err.push(Buffer.from(c)), cb()) });
+    const ctx = (tty: boolean) => ({ io: { stderr, stderrIsTTY: tty }, opts: { quiet: false } }) as never;
+    const quiet = workflowProgress(ctx(false), 'copy');
+    quiet.onProgress(5 << 20, 9 << 20);
+    quiet.stop();
+    assert.equal(Buffer.concat(err).toString(), '');
+    const p = workflowProgress(ctx(true), 'copy');
+    p.onProgress(1 << 20, 9 << 20);
+    p.onProgress(9 << 20, 9 << 20);
+    p.stop();
+    assert.match(Buffer.concat(err).toString(), /copy \[.*\] .*MiB \/ 9\.0 MiB/);
+  });
+});

@@ -53,8 +53,6 @@ export async function withProgress<T>(ctx: CliContext, label: string, fn: (onPro
   }
 }
 
-const ZEROS = new Uint8Array(1 << 20);
-
 /** One progress bar (TTY only, not with --quiet) driven by a workflow's (done, total) reports. */
 export function workflowProgress(ctx: CliContext, label: string): { onProgress: ProgressListener; stop(): void } {
   let progress: ReturnType<typeof createProgress> | undefined;
@@ -63,18 +61,9 @@ export function workflowProgress(ctx: CliContext, label: string): { onProgress: 
   return {
     onProgress: (done, total) => {
       if (!enabled) return;
-      if (!progress) {
-        progress = createProgress({ enabled, stream: ctx.io.stderr, label, ...(total > 0 ? { total } : {}) });
-        progress.meter.resume();
-      }
-      // The bar counts bytes flowing through its meter: feed it the increase as zero-filled views.
-      let delta = done - seen;
-      seen = done;
-      while (delta > 0) {
-        const n = Math.min(delta, ZEROS.length);
-        progress.meter.write(ZEROS.subarray(0, n));
-        delta -= n;
-      }
+      progress ??= createProgress({ enabled, stream: ctx.io.stderr, label, ...(total > 0 ? { total } : {}) });
+      if (done > seen) progress.advance(done - seen);
+      seen = Math.max(seen, done);
     },
     stop: () => progress?.stop(),
   };
