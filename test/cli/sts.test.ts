@@ -91,6 +91,26 @@ describe('roles and STS', function () {
     assert.match(long.stderr, /^ValidationException: The requested DurationSeconds exceeds the MaxSessionDuration/);
   });
 
+  it('key policies match a session by its role through aws:PrincipalArn', async () => {
+    const assumed = await ok(as('bob', '--json', 'sts', 'assume-role', '--role-arn', `arn:aws:iam::${B}:role/copier`, '--role-session-name', 'pa-1', '--save-profile', 'b-pa'), o());
+    assert.ok(assumed.json<{ AssumedRoleUser: { Arn: string } }>().AssumedRoleUser.Arn.endsWith('/pa-1'));
+    const keyArn = (await ok(as('b', '--json', 'key', 'create', '--alias', 'alias/b-role-only'), o())).json<{ KeyMetadata: { Arn: string } }>().KeyMetadata.Arn;
+    const policy = JSON.parse((await ok(as('b', '--json', 'policy', 'get', keyArn), o())).json<{ Policy: string }>().Policy) as { Statement: object[] };
+    policy.Statement.push({
+      Sid: 'only-the-copier-role-decrypts', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${B}:role/copier` } },
+    });
+    await writeFile(join(home, 'role-only.json'), JSON.stringify(policy));
+    await ok(as('b', 'policy', 'put', keyArn, '--document', '@role-only.json', '--bypass-lockout-check'), o());
+    await writeFile(join(home, 'secret.txt'), 'role only');
+    await ok(as('b', 'encrypt', 'secret.txt', '--key', 'alias/b-role-only', '-o', 'secret.env'), o());
+    const root = await cli(as('b', 'decrypt', 'secret.env', '-o', 'root.txt'), o());
+    assert.notEqual(root.code, 0, 'the account root is not the role');
+    assert.match(root.stderr, /AccessDenied/);
+    await ok(as('b-pa', 'decrypt', 'secret.env', '-o', 'role.txt'), o());
+    assert.equal(await readFile(join(home, 'role.txt'), 'utf8'), 'role only');
+  });
+
   it('envelope serve answers STS AssumeRole/GetCallerIdentity to the AWS SDK; the session works with KMS as the role', async () => {
     const key = (await ok(['--json', 'iam', 'create-access-key', '--user', 'bob', '--account', B], o())).json<{ AccessKey: { AccessKeyId: string; SecretAccessKey: string } }>().AccessKey;
     const stop = new AbortController();

@@ -287,7 +287,7 @@ function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
     .argument('<Operation>', 'e.g. GenerateDataKey')
     .option('--input-json <json|@file>', 'the request, AWS JSON shape (blobs base64)')
     .action(bind(async (ctx, op: string, o: Record<string, unknown>) => (await kmsRaw()).kmsRaw(ctx, op, o['inputJson'] as string | undefined)));
-  sub(program, 'serve', 'serve AWS KMS (JSON 1.1 + SigV4) on localhost')
+  sub(program, 'serve', 'serve AWS KMS (JSON 1.1 + SigV4) and STS AssumeRole on localhost')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '4599')
     .option('--max-body-bytes <n>', 'request body limit')
