@@ -30,6 +30,14 @@ export function defineEditorTests(): void {
       const edited = CONFIG_TEXT.replace('\n}', `,\n  "added": "${MARKER}"\n}`);
       api.editor.applyEdit(doc, edited);
       assert.equal(doc.model?.isDirty, true);
+      // The extension's own backup is written at once, encrypted under the same keys and context.
+      await doc.backup?.flushed();
+      const own = await api.hotExit.read(file);
+      assert.ok(own, 'an own hot-exit backup exists right after the edit');
+      assert.deepEqual(Buffer.from(own.subarray(0, 4)), Buffer.from([0x89, 0x45, 0x4e, 0x56]), 'the own backup is an Envelope message');
+      const ownText = await decryptBytes(keystoreHome(), own);
+      assert.equal(ownText.text, edited);
+      assert.deepEqual(ownText.context, CONFIG_CONTEXT);
       // Desktop VS Code backs a dirty document up after ~1 s; wait past that, then look for plaintext.
       await sleep(2500);
       assert.deepEqual(findFilesContaining([runRoot()], MARKER), [], 'no plaintext of the edit anywhere on disk while dirty');
@@ -57,6 +65,7 @@ export function defineEditorTests(): void {
       assert.deepEqual(saved.context, CONFIG_CONTEXT, 'same encryption context');
       assert.deepEqual(saved.keyIds, original.keyIds, 'same keys');
       assert.equal(doc.model?.isDirty, false);
+      assert.equal(await api.hotExit.read(file), undefined, 'the own backup is removed by the save');
       await sleep(1500);
       assert.deepEqual(findFilesContaining([runRoot()], MARKER), [], 'no plaintext anywhere after save');
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');

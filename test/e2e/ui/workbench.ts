@@ -76,9 +76,37 @@ export async function clickNotificationButton(page: Page, text: string | RegExp,
 
 /** The Encrypted Editor's inner webview document (VS Code nests the content in a second iframe). */
 export function encryptedEditorFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  // Hidden editors keep their webview (retainContextWhenHidden): take the visible one.
+  return page.locator('iframe.webview.ready:visible').first().contentFrame().locator('iframe#active-frame').contentFrame();
 }
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The Encrypted Editor's Monaco editor inside its webview. */
+export function monacoEditor(page: Page): Locator {
+  return encryptedEditorFrame(page).locator('.monaco-editor').first();
+}
+
+/** Waits for the Encrypted Editor's Monaco page to be initialised with the document. */
+export async function waitForMonaco(page: Page, timeoutMs = 30_000): Promise<void> {
+  await encryptedEditorFrame(page).locator('body[data-ready="true"] .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
+}
+
+/** The visible text of the Monaco editor (its rendered lines; Monaco renders spaces as U+00A0). */
+export async function monacoText(page: Page): Promise<string> {
+  const t = await encryptedEditorFrame(page).locator('.monaco-editor .view-lines').first().innerText();
+  return t.replace(/\u00a0/g, ' ');
+}
+
+/** Clicks into the Monaco editor (focus) and moves the cursor with `keys` (e.g. Control+End). */
+export async function focusMonaco(page: Page, ...keys: string[]): Promise<void> {
+  await encryptedEditorFrame(page).locator('.monaco-editor .view-lines').first().click();
+  for (const k of keys) await page.keyboard.press(k);
+}
+
+/** The active editor tab shows the modified dot. */
+export async function activeTabDirty(page: Page): Promise<boolean> {
+  return (await page.locator('.tabs-container .tab.active.dirty').count()) > 0;
 }
