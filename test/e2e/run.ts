@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { build } from 'esbuild';
@@ -31,8 +31,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
 const artifacts = join(repo, '.e2e/artifacts');
 const HOST_SUITE_TIMEOUT_MS = 180_000;
-const UI_TEST_TIMEOUT_MS = 90_000;
-const OVERALL_TIMEOUT_MS = 25 * 60_000;
+const UI_TEST_TIMEOUT_MS = 180_000;
+const OVERALL_TIMEOUT_MS = 45 * 60_000;
 const keep = process.env['ENVELOPE_E2E_KEEP'] === '1';
 
 let passed = 0;
@@ -190,12 +190,18 @@ async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => T):
 async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readonly UiTest[], folder: string, home: string, scanRoots: string[]): Promise<void> {
   const page = await browser.newPage();
   page.setDefaultTimeout(30_000);
+  // The workbench's and webviews' console, kept as an artifact for failures.
+  const uiConsole: string[] = [];
+  page.on('console', (m) => uiConsole.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => uiConsole.push(`[pageerror] ${e.message}`));
   // A reload with unsaved edits asks "Leave site?"; the tests answer as a user reloading would.
   page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => undefined));
   const startedAt = Date.now();
   await page.goto(folderUrl(cs, folder));
   await waitForWorkbench(page);
+  const only = process.env['ENVELOPE_E2E_UI_GREP'];
   for (const t of tests) {
+    if (only !== undefined && !new RegExp(only).test(t.name)) continue;
     try {
       const shot = (name: string) => screenshot(page, name);
       await withTimeout(t.run({ page, workspace: folder, home, scanRoots, startedAt, screenshot: shot }), t.timeoutMs ?? UI_TEST_TIMEOUT_MS, () => {
@@ -207,6 +213,8 @@ async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readon
       await screenshot(page, t.name);
     }
   }
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, `ui-console-${basename(folder)}.log`), uiConsole.join('\n'));
   await page.close();
 }
 
@@ -299,7 +307,7 @@ async function main(): Promise<void> {
       env: { ...process.env, HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_CACHE_HOME: join(root, 'xdg-cache') } as Record<string, string>,
       permissions: ['clipboard-read', 'clipboard-write'],
     });
-    await runHostSuite(browser, cs, wsHost, harness);
+    if (process.env['ENVELOPE_E2E_HOST'] !== '0') await runHostSuite(browser, cs, wsHost, harness);
     log('[e2e] (ii) Playwright UI tests');
     await runUiTests(browser, cs, uiTests, wsUi, home, [root]);
     await runUiTests(browser, cs, freshWorkspaceTests, wsFresh, freshHome, [root]);

@@ -175,7 +175,7 @@ export const editorUiTests: UiTest[] = [
       await page.waitForTimeout(2500);
       assertNoPlaintext(ctx, DIRTY_MARKER, 'while modified');
       await reloadWindow(page);
-      await waitForMonaco(page, 45_000);
+      await waitForMonaco(page, 120_000);
       await until('the unsaved edit to come back', async () => (await monacoText(page)).includes(DIRTY_MARKER), 30_000);
       await until('the tab to show modified', () => activeTabDirty(page));
       await ctx.screenshot('editor-6-after-reload');
@@ -184,21 +184,21 @@ export const editorUiTests: UiTest[] = [
   },
   {
     name: `${RELOADS} reloads at random delays of 0.2–5 s after typing: no edit lost`,
-    timeoutMs: 60_000 + RELOADS * 30_000,
+    timeoutMs: 60_000 + RELOADS * 90_000,
     async run(ctx) {
       const { page } = ctx;
       const lost: string[] = [];
       const delays: number[] = [];
       for (let i = 0; i < RELOADS; i++) {
         const marker = `RELOAD-${i}-${Math.random().toString(36).slice(2, 8)}`;
-        await waitForMonaco(page, 45_000);
+        await waitForMonaco(page, 120_000);
         await focusMonaco(page, 'Control+Home', 'End', 'Enter');
         await page.keyboard.type(`"r${i}": "${marker}",`);
         const delay = 200 + Math.floor(Math.random() * 4800);
         delays.push(delay);
         await page.waitForTimeout(delay);
         await reloadWindow(page);
-        await waitForMonaco(page, 45_000);
+        await waitForMonaco(page, 120_000);
         const back = await until('the edit', async () => (await monacoText(page)).includes(marker), 20_000).then(
           () => true,
           () => false,
@@ -268,7 +268,7 @@ export const editorUiTests: UiTest[] = [
       await until('the YAML text', async () => (await monacoText(page)).includes('replicas'));
       await until('YAML tokens', async () => (await frame.locator('.view-line span[class*="mtk"]').count()) > 2);
       await focusMonaco(page, 'Control+End');
-      await page.keyboard.type('bad: "unterminated');
+      await page.keyboard.type('bad: a: b');
       await frame.locator('.squiggly-error').first().waitFor({ timeout: 20_000 });
       await ctx.screenshot('editor-9-yaml-problem');
       await page.keyboard.press('Control+z');

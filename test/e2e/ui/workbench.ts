@@ -90,8 +90,28 @@ export function monacoEditor(page: Page): Locator {
 }
 
 /** Waits for the Encrypted Editor's Monaco page to be initialised with the document. */
-export async function waitForMonaco(page: Page, timeoutMs = 30_000): Promise<void> {
-  await encryptedEditorFrame(page).locator('body[data-ready="true"] .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
+export async function waitForMonaco(page: Page, timeoutMs = 90_000): Promise<void> {
+  try {
+    await encryptedEditorFrame(page).locator('body[data-ready="true"] .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
+  } catch (e) {
+    // Say what the page had instead: the webview iframes and the frames' documents.
+    const iframes = await page.locator('iframe').evaluateAll((els) => els.map((el) => `${el.className}|${el.id}|${(el as HTMLElement).offsetWidth}x${(el as HTMLElement).offsetHeight}`));
+    const frames = await Promise.all(
+      page.frames().map(async (f) => {
+        const info = await f
+          .evaluate(() => ({
+            ready: document.body?.dataset['ready'] ?? '-',
+            title: document.title,
+            editor: document.getElementById('editor') !== null,
+            monaco: document.querySelectorAll('.monaco-editor').length,
+            scripts: [...document.scripts].map((s) => s.src.slice(-40)).join('+'),
+          }))
+          .catch((e: Error) => ({ error: e.message.slice(0, 60) }));
+        return `${f.url().slice(-60)} ${JSON.stringify(info)}`;
+      }),
+    );
+    throw new Error(`${(e as Error).message.split('\n')[0]}; iframes: ${iframes.join(', ')}; frames: ${frames.join(' ; ')}`);
+  }
 }
 
 /** The visible text of the Monaco editor (its rendered lines; Monaco renders spaces as U+00A0). */
