@@ -30,7 +30,7 @@ import { waitForWorkbench } from './ui/workbench.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
 const artifacts = join(repo, '.e2e/artifacts');
-const HOST_SUITE_TIMEOUT_MS = 180_000;
+const HOST_SUITE_TIMEOUT_MS = 420_000;
 const UI_TEST_TIMEOUT_MS = 180_000;
 const OVERALL_TIMEOUT_MS = 45 * 60_000;
 const keep = process.env['ENVELOPE_E2E_KEEP'] === '1';
@@ -140,6 +140,7 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
       }
     });
   });
+  page.setDefaultNavigationTimeout(180_000); // the shared 2-core machine is often loaded
   await page.goto(payloadUrl(cs, folder, harness));
   const code = await withTimeout(exited, HOST_SUITE_TIMEOUT_MS, () => -1);
   await new Promise((r) => setTimeout(r, 500));
@@ -190,6 +191,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => T):
 async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readonly UiTest[], folder: string, home: string, scanRoots: string[]): Promise<void> {
   const page = await browser.newPage();
   page.setDefaultTimeout(30_000);
+  page.setDefaultNavigationTimeout(180_000);
   // The workbench's and webviews' console, kept as an artifact for failures.
   const uiConsole: string[] = [];
   page.on('console', (m) => uiConsole.push(`[${m.type()}] ${m.text()}`));

@@ -6,11 +6,11 @@
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export async function waitForWorkbench(page: Page): Promise<void> {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 150_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 150_000 });
   // The extension's contributions (menus, the Encrypted Editor, the Keys view) are registered once
   // its activity-bar container shows.
-  await page.locator('.activitybar [aria-label^="Envelope"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar [aria-label^="Envelope"]').first().waitFor({ timeout: 150_000 });
 }
 
 export function explorerRow(page: Page, name: string): Locator {
@@ -104,7 +104,7 @@ export async function waitForMonaco(page: Page, timeoutMs = 90_000): Promise<voi
             title: document.title,
             editor: document.getElementById('editor') !== null,
             monaco: document.querySelectorAll('.monaco-editor').length,
-            scripts: [...document.scripts].map((s) => s.src.slice(-40)).join('+'),
+            scripts: Array.from(document.scripts).map((s) => s.src.slice(-40)).join('+'),
           }))
           .catch((e: Error) => ({ error: e.message.slice(0, 60) }));
         return `${f.url().slice(-60)} ${JSON.stringify(info)}`;
