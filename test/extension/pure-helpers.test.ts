@@ -20,7 +20,7 @@ describe('extension: settings', () => {
     assert.deepEqual(s.backend, { kind: 'embedded', home: '/h/.envelope' });
     assert.equal(s.profile, 'default');
     assert.equal(s.region, 'us-east-1');
-    assert.equal(s.deleteOriginalAfterEncrypt, false);
+    assert.equal(s.afterEncrypt, 'ask');
     assert.equal(s.createKeystoreWithoutAsking, false);
   });
 

@@ -1,8 +1,10 @@
 /**
  * Envelope: Encrypt File… (issue #6): QuickPick of keys (last-used first), optional encryption
  * context, then each selected file `x` is encrypted to `x.enc` (createEncryptStream → KmsKeyring →
- * GenerateDataKey) with progress and cancel. The original is kept unless
- * `envelope.deleteOriginalAfterEncrypt` is on.
+ * GenerateDataKey) with progress and cancel. What happens to the plaintext original follows
+ * `envelope.afterEncrypt`: "ask" (the done notification offers Delete Original), "keep", or
+ * "delete". Deleting only unlinks, and only once the encrypted file is durable (written to a temp
+ * file, fsync'd, renamed, directory fsync'd by atomic-write.ts); nothing is overwritten.
  */
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -35,7 +37,12 @@ export function presetFrom(arg: unknown): EncryptPreset {
 export interface EncryptResult {
   readonly outputs: string[];
   readonly keyId: string;
+  /** With afterEncrypt "ask": settles when the question was answered (and the originals removed if chosen). */
+  readonly afterEncrypt?: Promise<void>;
 }
+
+export const DELETE_ORIGINAL = 'Delete Original';
+export const KEEP_ORIGINAL = 'Keep';
 
 export async function encryptFiles(env: CommandEnv, paths: readonly string[], preset: EncryptPreset = {}): Promise<EncryptResult | undefined> {
   const { ui } = env;
@@ -84,14 +91,25 @@ export async function encryptFiles(env: CommandEnv, paths: readonly string[], pr
   );
   await rememberKey(env.state, keyId);
   const outputs = done.map((p) => targets.get(p)!);
-  if (env.settings().deleteOriginalAfterEncrypt) {
+  const mode = env.settings().afterEncrypt;
+  const removeOriginals = async () => {
     for (const p of done) await rm(p, { force: true });
-  }
+    env.filesChanged(done);
+  };
+  if (mode === 'delete') await removeOriginals();
   env.filesChanged([...outputs, ...done]);
-  ui.info(
-    outputs.length === 1
-      ? `Envelope: encrypted ${basename(outputs[0]!)} with ${keyId}.`
-      : `Envelope: encrypted ${outputs.length} files with ${keyId}.`,
-  );
-  return { outputs, keyId };
+  const summary =
+    outputs.length === 1 ? `Envelope: encrypted ${basename(outputs[0]!)} with ${keyId}.` : `Envelope: encrypted ${outputs.length} files with ${keyId}.`;
+  if (mode !== 'ask' || done.length === 0) {
+    ui.info(summary);
+    return { outputs, keyId };
+  }
+  // Not awaited by the command: the notification stays until answered.
+  const originals = done.length === 1 ? basename(done[0]!) : `the ${done.length} plaintext originals`;
+  const afterEncrypt = ui
+    .choose(`${summary} Delete the plaintext original ${originals}? (envelope.afterEncrypt)`, [DELETE_ORIGINAL, KEEP_ORIGINAL])
+    .then(async (choice) => {
+      if (choice === DELETE_ORIGINAL) await removeOriginals();
+    });
+  return { outputs, keyId, afterEncrypt };
 }

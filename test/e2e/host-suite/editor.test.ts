@@ -5,10 +5,10 @@
  * run's root (workspace, user data, Backups, XDG dirs, tmp). Also the read-only `envelope:` view.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_CONTEXT, CONFIG_TEXT, decryptBytes, OTHER_ALIAS, PRIMARY_ALIAS } from '../fixture.js';
+import { CONFIG_CONTEXT, CONFIG_TEXT, createKeystore, decryptBytes, encryptText, OTHER_ALIAS, PRIMARY_ALIAS } from '../fixture.js';
 import { findFilesContaining } from '../scan.js';
 import { extensionApi, keystoreHome, runRoot, sleep, until, wsFile } from './host-env.js';
 
@@ -30,6 +30,14 @@ export function defineEditorTests(): void {
       const edited = CONFIG_TEXT.replace('\n}', `,\n  "added": "${MARKER}"\n}`);
       api.editor.applyEdit(doc, edited);
       assert.equal(doc.model?.isDirty, true);
+      // The extension's own backup is written at once, encrypted under the same keys and context.
+      await doc.backup?.flushed();
+      const own = await api.hotExit.read(file);
+      assert.ok(own, 'an own hot-exit backup exists right after the edit');
+      assert.deepEqual(Buffer.from(own.subarray(0, 4)), Buffer.from([0x89, 0x45, 0x4e, 0x56]), 'the own backup is an Envelope message');
+      const ownText = await decryptBytes(keystoreHome(), own);
+      assert.equal(ownText.text, edited);
+      assert.deepEqual(ownText.context, CONFIG_CONTEXT);
       // Desktop VS Code backs a dirty document up after ~1 s; wait past that, then look for plaintext.
       await sleep(2500);
       assert.deepEqual(findFilesContaining([runRoot()], MARKER), [], 'no plaintext of the edit anywhere on disk while dirty');
@@ -57,6 +65,7 @@ export function defineEditorTests(): void {
       assert.deepEqual(saved.context, CONFIG_CONTEXT, 'same encryption context');
       assert.deepEqual(saved.keyIds, original.keyIds, 'same keys');
       assert.equal(doc.model?.isDirty, false);
+      assert.equal(await api.hotExit.read(file), undefined, 'the own backup is removed by the save');
       await sleep(1500);
       assert.deepEqual(findFilesContaining([runRoot()], MARKER), [], 'no plaintext anywhere after save');
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -108,6 +117,53 @@ export function defineEditorTests(): void {
       });
       assert.equal(tab.label, 'not-envelope.enc');
       assert.equal(vscode.window.activeTextEditor?.document.getText(), 'this file only has the suffix\n');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    it('a 20 MB file opens in the Encrypted Editor; beyond envelope.maxEditorFileSize the page offers Decrypt File', async () => {
+      const api = await extensionApi();
+      const file = wsFile('big.json.enc');
+      const line = `  "k": "${'x'.repeat(100)}",\n`;
+      const text = `{\n${line.repeat(Math.ceil((20 * 1000 * 1000) / line.length))}  "end": 1\n}\n`;
+      writeFileSync(file, await encryptText(keystoreHome(), PRIMARY_ALIAS, text, {}));
+      const uri = vscode.Uri.file(file);
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const doc = await until('the Encrypted Editor to open big.json.enc', () => api.editor.documentFor(uri), 60_000);
+      assert.equal(doc.model?.getText().length, text.length, `${text.length} characters in the editor`);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await until('the editor to close', () => api.editor.documentFor(uri) === undefined);
+      const cfg = vscode.workspace.getConfiguration('envelope');
+      await cfg.update('maxEditorFileSize', 1024 * 1024, vscode.ConfigurationTarget.Workspace);
+      try {
+        const refused = await api.editor.openCustomDocument(uri, { backupId: undefined, untitledDocumentData: undefined });
+        assert.equal(refused.model, undefined);
+        assert.match(refused.error ?? '', /envelope\.maxEditorFileSize.*Decrypt File/);
+      } finally {
+        await cfg.update('maxEditorFileSize', undefined, vscode.ConfigurationTarget.Workspace);
+        rmSync(file, { force: true });
+      }
+    });
+
+    it('a key the configured keystore does not have: the error says which keystore was asked', async () => {
+      const api = await extensionApi();
+      const otherHome = join(runRoot(), 'other-keystore');
+      const other = await createKeystore(otherHome);
+      const file = wsFile('foreign.json.enc');
+      writeFileSync(file, await encryptText(other.home, PRIMARY_ALIAS, '{"foreign": true}\n', {}));
+      const doc = await api.editor.openCustomDocument(vscode.Uri.file(file), { backupId: undefined, untitledDocumentData: undefined });
+      assert.equal(doc.model, undefined);
+      assert.match(doc.error ?? '', /NotFoundException: .*\(asked the embedded keystore .*\)/);
+      assert.ok(doc.error?.includes(keystoreHome()), `names ${keystoreHome()}: ${doc.error}`);
+      rmSync(file, { force: true });
+    });
+
+    it('the read-only plaintext view is titled "… (decrypted)", never like the plaintext file', async () => {
+      await vscode.commands.executeCommand('envelope.openPlaintextView', vscode.Uri.file(wsFile('.env.enc')));
+      const tab = await until('the plaintext view tab', () => {
+        const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+        return t?.input instanceof vscode.TabInputText && t.input.uri.scheme === 'envelope' ? t : undefined;
+      });
+      assert.equal(tab.label, '.env (decrypted)');
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 

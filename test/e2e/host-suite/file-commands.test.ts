@@ -5,14 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { decryptBytes, OTHER_ALIAS, PRIMARY_ALIAS } from '../fixture.js';
-import { extensionApi, keystoreHome, until, wsFile } from './host-env.js';
+import { EXTENSION_ID, extensionApi, keystoreHome, runRoot, until, wsFile } from './host-env.js';
 
 const MAGIC = Buffer.from([0x89, 0x45, 0x4e, 0x56]);
 
 export function defineFileCommandTests(): void {
   describe('file commands in the extension host', () => {
+    it('the extension under test is the one installed from the packaged .vsix', async () => {
+      await extensionApi();
+      const ext = vscode.extensions.getExtension(EXTENSION_ID);
+      assert.ok(ext);
+      assert.equal(dirname(ext.extensionPath), join(runRoot(), 'extensions'), `loaded from ${ext.extensionPath}`);
+      assert.equal(existsSync(join(ext.extensionPath, 'src')), false, 'the .vsix ships the bundle, not the sources');
+      assert.equal(existsSync(join(ext.extensionPath, 'dist/extension.js')), true);
+    });
+
     it('tracks Envelope files by magic bytes, not by name', async () => {
       const api = await extensionApi();
       assert.equal(api.tracker.has(wsFile('config.json.enc')), true);

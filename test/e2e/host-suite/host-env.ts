@@ -10,7 +10,7 @@ export const EXTENSION_ID = 'envelope.envelope-vscode';
 
 export async function extensionApi(): Promise<EnvelopeExtensionApi> {
   const ext = vscode.extensions.getExtension<EnvelopeExtensionApi>(EXTENSION_ID);
-  if (!ext) throw new Error(`${EXTENSION_ID} is not loaded (extensionDevelopmentPath)`);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not installed (the runner installs the packaged .vsix)`);
   const api = await ext.activate();
   await api.tracker.ready;
   return api;

@@ -1,7 +1,6 @@
 /**
  * Playwright UI tests against the real workbench (issue #6): explorer right-click Encrypt (with
- * the key QuickPick and the context input), typing + Ctrl+S in an encrypted config in the
- * Encrypted Editor with the bytes on disk checked and no plaintext anywhere on disk, and Decrypt
+ * the key QuickPick and the context input), the Encrypted Editor (editor-tests.ts), and Decrypt
  * from the editor's context menu.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +10,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CONFIG_CONTEXT, decryptBytes, PRIMARY_ALIAS, SECRET_TEXT } from '../fixture.js';
 import { findFilesContaining } from '../scan.js';
-import { clickNotificationButton, contextMenuClick, encryptedEditorFrame, explorerRow, quickInput, waitForNotification } from './workbench.js';
+import { editorUiTests } from './editor-tests.js';
+import { clickNotificationButton, contextMenuClick, encryptedEditorFrame, explorerRow, quickInput, waitForMonaco, waitForNotification } from './workbench.js';
 
 export interface UiContext {
   readonly page: Page;
@@ -19,15 +19,20 @@ export interface UiContext {
   readonly home: string;
   /** Everything scanned for plaintext: the run's temp root and the browser profile. */
   readonly scanRoots: readonly string[];
+  /** When the run started (files in /tmp older than this are not the run's). */
+  readonly startedAt: number;
+  /** Saves a screenshot of the page to .e2e/artifacts/<name>.png. */
+  screenshot(name: string): Promise<void>;
 }
 
 export interface UiTest {
   readonly name: string;
+  /** Longer than the default per-test timeout (the reload series). */
+  readonly timeoutMs?: number;
   run(ctx: UiContext): Promise<void>;
 }
 
 const MAGIC = Buffer.from([0x89, 0x45, 0x4e, 0x56]);
-const UI_MARKER = 'UI-TYPED-MARKER-5d1e';
 
 async function pollFile(path: string, accept: (b: Buffer) => boolean, timeoutMs = 30_000): Promise<Buffer> {
   const deadline = Date.now() + timeoutMs;
@@ -151,43 +156,15 @@ export const uiTests: UiTest[] = [
       assert.equal(existsSync(join(workspace, 'denied.txt')), false, 'no output file');
     },
   },
-  {
-    name: 'open config.json.enc → type in the Encrypted Editor → Ctrl+S → ciphertext on disk, no plaintext anywhere',
-    async run({ page, workspace, home, scanRoots }) {
-      const file = join(workspace, 'config.json.enc');
-      const before = readFileSync(file);
-      await explorerRow(page, 'config.json.enc').dblclick();
-      const frame = encryptedEditorFrame(page);
-      const area = frame.locator('textarea#text');
-      await area.waitFor({ state: 'visible', timeout: 30_000 });
-      await frame.locator('textarea#text:not([disabled])').waitFor();
-      assert.match(await area.inputValue(), /E2E-SECRET-TOKEN-7f3a9c/);
-      await area.click();
-      await page.keyboard.press('Control+End');
-      await page.keyboard.type(`// ${UI_MARKER}\n`);
-      await page.locator('.tab.active.dirty, .tab.active .dirty').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
-      await page.waitForTimeout(2500); // past VS Code's 1 s backup delay
-      assert.deepEqual(findFilesContaining(scanRoots, UI_MARKER), [], 'no plaintext on disk while the document is dirty');
-      await page.keyboard.press('Control+s');
-      const after = await pollFile(file, (b) => !b.equals(before));
-      assert.deepEqual(after.subarray(0, 4), MAGIC);
-      assert.equal(after.includes(Buffer.from(UI_MARKER)), false);
-      const out = await decryptBytes(home, after);
-      assert.ok(out.text.endsWith(`// ${UI_MARKER}\n`), 'the typed text was saved (encrypted)');
-      assert.deepEqual(out.context, CONFIG_CONTEXT);
-      await page.waitForTimeout(1000);
-      assert.deepEqual(findFilesContaining(scanRoots, UI_MARKER), [], 'no plaintext on disk after saving');
-    },
-  },
+  ...editorUiTests,
   {
     name: 'Encrypted Editor context menu → Envelope: Decrypt File → config.json on disk',
     async run({ page, workspace }) {
-      const frame = encryptedEditorFrame(page);
-      const area = frame.locator('textarea#text');
-      await area.waitFor({ state: 'visible', timeout: 30_000 });
-      await contextMenuClick(page, area, /Decrypt File/);
+      await waitForMonaco(page);
+      const lines = encryptedEditorFrame(page).locator('.monaco-editor .view-lines').first();
+      await contextMenuClick(page, lines, /Decrypt File/);
       const plain = await pollFile(join(workspace, 'config.json'), (b) => b.length > 0);
-      assert.match(plain.toString('utf8'), new RegExp(UI_MARKER));
+      assert.match(plain.toString('utf8'), /"saved": "UI-SAVED-MARKER-5d1e"/);
       await waitForNotification(page, /decrypted to config\.json/);
     },
   },

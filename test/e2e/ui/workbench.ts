@@ -6,11 +6,11 @@
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export async function waitForWorkbench(page: Page): Promise<void> {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 150_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 150_000 });
   // The extension's contributions (menus, the Encrypted Editor, the Keys view) are registered once
   // its activity-bar container shows.
-  await page.locator('.activitybar [aria-label^="Envelope"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar [aria-label^="Envelope"]').first().waitFor({ timeout: 150_000 });
 }
 
 export function explorerRow(page: Page, name: string): Locator {
@@ -76,9 +76,57 @@ export async function clickNotificationButton(page: Page, text: string | RegExp,
 
 /** The Encrypted Editor's inner webview document (VS Code nests the content in a second iframe). */
 export function encryptedEditorFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  // Hidden editors keep their webview (retainContextWhenHidden): take the visible one.
+  return page.locator('iframe.webview.ready:visible').first().contentFrame().locator('iframe#active-frame').contentFrame();
 }
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The Encrypted Editor's Monaco editor inside its webview. */
+export function monacoEditor(page: Page): Locator {
+  return encryptedEditorFrame(page).locator('.monaco-editor').first();
+}
+
+/** Waits for the Encrypted Editor's Monaco page to be initialised with the document. */
+export async function waitForMonaco(page: Page, timeoutMs = 90_000): Promise<void> {
+  try {
+    await encryptedEditorFrame(page).locator('body[data-ready="true"] .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
+  } catch (e) {
+    // Say what the page had instead: the webview iframes and the frames' documents.
+    const iframes = await page.locator('iframe').evaluateAll((els) => els.map((el) => `${el.className}|${el.id}|${(el as HTMLElement).offsetWidth}x${(el as HTMLElement).offsetHeight}`));
+    const frames = await Promise.all(
+      page.frames().map(async (f) => {
+        const info = await f
+          .evaluate(() => ({
+            ready: document.body?.dataset['ready'] ?? '-',
+            title: document.title,
+            editor: document.getElementById('editor') !== null,
+            monaco: document.querySelectorAll('.monaco-editor').length,
+            scripts: Array.from(document.scripts).map((s) => s.src.slice(-40)).join('+'),
+          }))
+          .catch((e: Error) => ({ error: e.message.slice(0, 60) }));
+        return `${f.url().slice(-60)} ${JSON.stringify(info)}`;
+      }),
+    );
+    throw new Error(`${(e as Error).message.split('\n')[0]}; iframes: ${iframes.join(', ')}; frames: ${frames.join(' ; ')}`);
+  }
+}
+
+/** The visible text of the Monaco editor (its rendered lines; Monaco renders spaces as U+00A0). */
+export async function monacoText(page: Page): Promise<string> {
+  const t = await encryptedEditorFrame(page).locator('.monaco-editor .view-lines').first().innerText();
+  return t.replace(/\u00a0/g, ' ');
+}
+
+/** Clicks into the Monaco editor (focus) and moves the cursor with `keys` (e.g. Control+End). */
+export async function focusMonaco(page: Page, ...keys: string[]): Promise<void> {
+  await encryptedEditorFrame(page).locator('.monaco-editor .view-lines').first().click();
+  for (const k of keys) await page.keyboard.press(k);
+}
+
+/** The active editor tab shows the modified dot. */
+export async function activeTabDirty(page: Page): Promise<boolean> {
+  return (await page.locator('.tabs-container .tab.active.dirty').count()) > 0;
 }

@@ -45,6 +45,13 @@ export class FakeUi implements Ui {
     this.confirmations.push(message);
     return this.confirmAnswers.shift() ?? false;
   }
+  /** Answers to `choose` notifications, in order (undefined: dismissed). */
+  chooseAnswers: (string | undefined)[] = [];
+  readonly choices: string[] = [];
+  async choose(message: string): Promise<string | undefined> {
+    this.choices.push(message);
+    return this.chooseAnswers.shift();
+  }
   info(m: string): void {
     this.infos.push(m);
   }
