@@ -4,9 +4,13 @@
  * (CallContext), and builds KmsKeyrings for the file commands. Everything else goes through
  * `Services`.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DEFAULT_REGION,
   defaultHome,
+  KEYSTORE_FILE,
+  ROOT_KEY_FILE,
   Iam,
   KmsKeyring,
   openDefaultKms,
@@ -30,6 +34,8 @@ export interface ServicesOptions {
 
 export interface Services {
   readonly home: string;
+  /** True when this open created a new keystore (a root key or store file that was not there). */
+  readonly created: boolean;
   readonly region: string;
   readonly kms: Kms;
   readonly iam: Iam;
@@ -45,6 +51,8 @@ export interface Services {
 
 export async function openServices(opts: ServicesOptions): Promise<Services> {
   const home = opts.home ?? defaultHome(opts.env);
+  const present = () => existsSync(join(home, KEYSTORE_FILE)) || existsSync(join(home, ROOT_KEY_FILE));
+  const existed = present();
   const kms = openDefaultKms({
     home,
     region: opts.region ?? DEFAULT_REGION,
@@ -57,6 +65,7 @@ export async function openServices(opts: ServicesOptions): Promise<Services> {
   const caller: CallContext = { principal: profile.principal, accountId: profile.accountId, region };
   return {
     home,
+    created: !existed && present(),
     region,
     kms,
     iam,

@@ -49,7 +49,8 @@ export function createProgress(opts: ProgressOptions): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream: opts.stream as unknown as NodeJS.WritableStream,
-      format: `${opts.label} [{bar}] {done} / {size} | {rate}/s | ETA {eta_formatted}`,
+      // Unknown size (stdin): bytes and rate only — no bar, total or ETA that would be made up.
+      format: opts.total ? `${opts.label} [{bar}] {done} / {size} | {rate}/s | ETA {eta_formatted}` : `${opts.label} {done} | {rate}/s`,
       hideCursor: false,
       clearOnComplete: true,
       etaBuffer: 50,
@@ -68,7 +69,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       transform(chunk: Buffer, _e, cb) {
         seen += chunk.length;
         const secs = Math.max((performance.now() - started) / 1000, 0.001);
-        if (!total) bar.setTotal(seen || 1);
+        if (!total) bar.setTotal(seen + 1); // never "complete" while more may come
         bar.update(seen, { done: formatBytes(seen), rate: formatBytes(seen / secs) });
         cb(null, chunk);
       },
