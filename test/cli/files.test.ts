@@ -177,7 +177,7 @@ describe('envelope files: encrypt / decrypt / inspect / reencrypt', function () 
     await assert.rejects(stat(join(home, 'u.enc')), { code: 'ENOENT' });
     const noFile = await cli(['encrypt', 'nope.txt', '--key', keyA], opts());
     assert.equal(noFile.code, 1);
-    assert.match(noFile.stderr, /^ENOENT: no such file or directory, /, 'Name: message, the name once');
+    assert.match(noFile.stderr, /^InputNotFoundException: the input file .*nope\.txt does not exist\n$/, 'one line, typed');
   });
 });
 

@@ -40,6 +40,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   readonly onListening?: CliIo['onListening'];
   readonly stderrIsTTY?: boolean;
+  readonly stdoutIsTTY?: boolean;
 }
 
 function result(code: number, out: Buffer, err: string): CliResult {
@@ -70,6 +71,7 @@ export async function cli(argv: readonly string[], opts: RunOptions): Promise<Cl
     env: { ENVELOPE_HOME: opts.home, ...(opts.env ?? {}) },
     cwd: opts.cwd ?? opts.home,
     stderrIsTTY: opts.stderrIsTTY ?? false,
+    ...(opts.stdoutIsTTY !== undefined ? { stdoutIsTTY: opts.stdoutIsTTY } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onListening ? { onListening: opts.onListening } : {}),
   });

@@ -123,8 +123,9 @@ describe('envelope keys and access commands', function () {
     const denied = await cli(['--profile', 'dave', 'decrypt', 'dave.enc', '-o', '-'], o());
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /^AccessDeniedException: /);
-    const explain = (await ok(['--json', 'policy', 'explain', 'alias/shared', '--principal', 'arn:aws:iam::111122223333:user/dave', '--action', 'kms:Decrypt'], o())).json<{ decision: string }>();
-    assert.equal(explain.decision, 'Deny');
+    const denyRun = await cli(['--json', 'policy', 'explain', 'alias/shared', '--principal', 'arn:aws:iam::111122223333:user/dave', '--action', 'kms:Decrypt'], o());
+    assert.equal(denyRun.code, 1, 'policy explain exits 1 on Deny');
+    assert.equal(denyRun.json<{ decision: string }>().decision, 'Deny');
 
     const grant = (await ok(['--json', 'grant', 'create', k.KeyId, '--grantee', 'arn:aws:iam::111122223333:user/dave', '--operations', 'Decrypt,DescribeKey', '--name', 'dave-read'], o())).json<{ GrantId: string; GrantToken: string }>();
     assert.ok(grant.GrantId && grant.GrantToken);

@@ -43,6 +43,18 @@ describe('envelope outputs: devices, FIFOs, symlinks, directories', function () 
     assert.deepEqual(readdirSync(home).filter((n) => n.startsWith('.')), [], 'no temp files');
   });
 
+  it('snapshot export writes a device directly too (never renamed over it)', async function () {
+    if (!isRoot) this.skip();
+    const dev = join(home, 'null-dev-2');
+    execFileSync('mknod', [dev, 'c', '1', '3']);
+    const id = (await ok(['snapshot', 'create', 'in.bin', '--key', 'alias/out'], opts())).out.trim();
+    await ok(['snapshot', 'export', id, '-o', dev], opts());
+    await ok(['snapshot', 'export', id, '-o', dev, '--force'], opts());
+    assert.ok(lstatSync(dev).isCharacterDevice());
+    await ok(['snapshot', 'export', id, '-o', 'snap.env'], opts());
+    assert.ok(lstatSync(join(home, 'snap.env')).isFile());
+  });
+
   it('-o /dev/stdout works without --force (the real bin, stdout a pipe)', async () => {
     const r = await spawnCli(['decrypt', 'in.enc', '-o', '/dev/stdout'], { home });
     assert.equal(r.code, 0, r.stderr);

@@ -39,7 +39,8 @@ describe('envelope snapshot / image / replicate', function () {
     assert.match(id, /^snap-[0-9a-f]{17}$/);
     assert.match((await ok(asA('snapshot', 'list'), opts())).out, new RegExp(`${id}  ${A}  us-east-1  150000 B  ${keyA}`));
 
-    const check = await ok(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks', '--check'), opts());
+    const check = await cli(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks', '--check'), opts());
+    assert.equal(check.code, 1, 'snapshot copy --check exits 1 when anything is missing');
     assert.match(check.out, new RegExp(`^missing: snapshot ${id}: .*\nmissing: kms:DescribeKey on ${keyA} \\(source key\\): cross-account`));
     const denied = await cli(asB('snapshot', 'copy', id, '--source-account', A, '--key', 'alias/b-disks'), opts());
     assert.equal(denied.code, 1);

@@ -128,6 +128,10 @@ export class CliContext {
       env: this.io.env,
       ...(this.io.clock ? { clock: this.io.clock } : {}),
       ...(this.io.random ? { random: this.io.random } : {}),
+    }).then(async (s) => {
+      // A mistyped ENVELOPE_HOME must not silently start an empty keystore.
+      if (s.created) await writeText(this.io.stderr, `envelope: created a new keystore in ${s.home}\n`);
+      return s;
     });
     return this.services;
   }

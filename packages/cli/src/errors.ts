@@ -14,6 +14,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A runtime problem of the CLI's own (not from the KMS), reported as one line `Name: message`, exit 1. */
+export class CliRuntimeError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
 /** The problem was already reported; just exit with `code`. */
 export class ExitError extends Error {
   readonly code: number;
@@ -36,12 +44,13 @@ export interface ReportedError {
 }
 
 /** Node system errors that are the user's input problem (missing file, a directory, no access). */
-const USER_FS_CODES = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'EEXIST', 'ENOSPC', 'EROFS']);
+const USER_FS_CODES = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'EEXIST', 'ENOSPC', 'EROFS', 'EPIPE', 'EDQUOT', 'EFBIG', 'EIO', 'ENXIO', 'ELOOP']);
 
 /** Maps any thrown value to an exit code and the text for stderr. Never includes plaintext. */
 export function reportError(e: unknown, debug: boolean): ReportedError {
   if (e instanceof ExitError) return { code: e.code, text: '' };
   if (e instanceof UsageError) return { code: EXIT_USAGE, text: `UsageError: ${e.message}\n` };
+  if (e instanceof CliRuntimeError) return { code: EXIT_SERVICE, text: `${e.name}: ${e.message}\n${debug ? `${e.stack ?? ''}\n` : ''}` };
   if (e instanceof KmsError) {
     const stack = debug || e.name === 'KMSInternalException' ? `${e.stack ?? ''}\n` : '';
     return { code: EXIT_SERVICE, text: `${e.name}: ${e.message}\n${stack}` };

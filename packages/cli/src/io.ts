@@ -14,6 +14,8 @@ export interface CliIo {
   readonly cwd: string;
   /** True when stderr is an interactive terminal (progress bars are drawn only then). */
   readonly stderrIsTTY?: boolean;
+  /** True when stdout is an interactive terminal (ciphertext is then written there only with an explicit `-o -`). */
+  readonly stdoutIsTTY?: boolean;
   /** Injected for deterministic tests; defaults to the system clock/CSPRNG. */
   readonly clock?: Clock;
   readonly random?: Random;

@@ -15,9 +15,9 @@ const onSignal = (sig: NodeJS.Signals) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  // A closed pipe (e.g. `envelope decrypt x -o - | head`) is not an error of ours.
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
+  // A closed pipe (`… -o - | head`) or a full disk (`… -o - > /dev/full`): one line `Name: message`, exit 1, no stack.
+  const message = e.message.startsWith(`${e.code}: `) ? e.message.slice(`${e.code}: `.length) : e.message;
+  process.stderr.write(`${e.code ?? e.name}: ${message} (writing stdout)\n`, () => process.exit(1));
 });
 
 // The AWS SDK (loaded only for a remote KMS) warns on every run under Node < 22 about its own
@@ -31,6 +31,7 @@ const code = await run(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   stderrIsTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
   signal: controller.signal,
   pid: process.pid,
 });

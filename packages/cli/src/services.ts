@@ -5,10 +5,14 @@
  * the keyrings for the file commands. Commands that only call KMS operations take a `KmsBackend`;
  * commands that manage the keystore itself (iam, profiles, audit, serve, workflows) take `Services`.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AWS_KMS_PROVIDER_ID,
   DEFAULT_REGION,
   defaultHome,
+  KEYSTORE_FILE,
+  ROOT_KEY_FILE,
   Iam,
   IncorrectKeyException,
   KMS_PROVIDER_ID,
@@ -100,6 +104,8 @@ export interface ServicesOptions {
 export interface Services extends KmsBackend {
   readonly kind: 'embedded';
   readonly home: string;
+  /** True when this open created a new keystore (a root key or store file that was not there). */
+  readonly created: boolean;
   readonly kms: Kms;
   readonly iam: Iam;
   /** Local STS over the same store (AssumeRole sessions). */
@@ -112,6 +118,8 @@ export interface Services extends KmsBackend {
 
 export async function openServices(opts: ServicesOptions): Promise<Services> {
   const home = opts.home ?? defaultHome(opts.env);
+  const present = () => existsSync(join(home, KEYSTORE_FILE)) || existsSync(join(home, ROOT_KEY_FILE));
+  const existed = present();
   const kms = openDefaultKms({
     home,
     region: opts.region ?? DEFAULT_REGION,
@@ -129,6 +137,7 @@ export async function openServices(opts: ServicesOptions): Promise<Services> {
     kind: 'embedded',
     location: home,
     home,
+    created: !existed && present(),
     region,
     kms,
     iam,

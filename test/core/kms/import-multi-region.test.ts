@@ -186,7 +186,8 @@ describe('kms: AWS managed keys', () => {
     await rejectsWith(kms.Encrypt({ KeyId: 'alias/aws/ebs', Plaintext: utf8('x') }), 'AccessDeniedException');
     await rejectsWith(kms.DisableKey({ KeyId: 'alias/aws/ebs' }), 'AccessDeniedException');
     await rejectsWith(kms.DeleteAlias({ AliasName: 'alias/aws/ebs' }), 'InvalidAliasNameException');
-    const via = { ...rootCaller(), viaService: 'ebs.us-east-1.amazonaws.com' };
+    const via = { ...rootCaller(), viaService: 'ec2.us-east-1.amazonaws.com' }; // aws/ebs is used through EC2
+    await rejectsWith(kms.Encrypt({ KeyId: 'alias/aws/ebs', Plaintext: utf8('x') }, { ...rootCaller(), viaService: 'ebs.us-east-1.amazonaws.com' }), 'AccessDeniedException');
     const ct = await kms.Encrypt({ KeyId: 'alias/aws/ebs', Plaintext: utf8('volume key') }, via);
     clock.advance(366 * DAY);
     assert.equal((await kms.ListKeyRotations({ KeyId: 'alias/aws/ebs' })).Rotations.length, 1);

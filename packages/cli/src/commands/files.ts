@@ -17,7 +17,7 @@ import {
   rewrapHeader,
 } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
-import { UsageError } from '../errors.js';
+import { CliRuntimeError, UsageError } from '../errors.js';
 import { assertWritable, pipeToTarget, stdoutAlias, writeAtomically } from '../util/atomic-output.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { feedFile } from '../util/file-feed.js';
@@ -79,7 +79,10 @@ export function parseRange(value: string): { start: number; end?: number } {
 
 async function inputSize(path: string): Promise<number | undefined> {
   if (path === '-') return undefined;
-  const s = await stat(path);
+  const s = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw new CliRuntimeError('InputNotFoundException', `the input file ${path} does not exist`);
+    throw e;
+  });
   if (s.isDirectory()) throw new UsageError(`${path} is a directory`);
   return s.size;
 }
@@ -131,6 +134,9 @@ export async function encryptCommand(ctx: CliContext, args: EncryptArgs): Promis
   const input = ctx.path(args.input);
   const output = await stdoutAlias(ctx.path(args.output ?? (args.input === '-' ? '-' : `${args.input}${ENC_SUFFIX}`)));
   if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
+  if (output === '-' && args.output === undefined && ctx.io.stdoutIsTTY === true) {
+    throw new UsageError('refusing to write ciphertext to a terminal; pass -o - to do it anyway, or -o <file>');
+  }
   const context = parseKeyValues(args.context, '--context');
   const frameLength = parseFrameSize(args.frameSize);
   const total = await inputSize(input);
@@ -159,6 +165,7 @@ export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promis
   const output = await stdoutAlias(ctx.path(outName));
   if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
   const context = parseKeyValues(args.context, '--context');
+  await inputSize(input);
   await assertWritable({ path: output, force: args.force === true });
   const services = await ctx.kms();
   const keyring = args.keys !== undefined && args.keys.length > 0 ? services.keyring(args.keys) : services.discoveryKeyring();
@@ -190,6 +197,7 @@ export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promis
 export async function inspectCommand(ctx: CliContext, file: string): Promise<void> {
   const path = ctx.path(file);
   if (path === '-') throw new UsageError('inspect needs a file (it reads the header and the file size)');
+  await inputSize(path);
   const source = await fileSource(path);
   try {
     const header = await readHeader(source);
@@ -206,6 +214,7 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
   const input = ctx.path(args.input);
   const output = ctx.path(args.output ?? args.input);
   const inPlace = output === input;
+  await inputSize(input);
   if (!inPlace) await assertWritable({ path: output, force: args.force === true });
   const context = parseKeyValues(args.context, '--context');
   const services = await ctx.kms();

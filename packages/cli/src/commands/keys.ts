@@ -7,6 +7,7 @@
 import { constants, publicEncrypt, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { CliContext } from '../cli-context.js';
+import { AlreadyExistsException, validateAliasName } from '@envelope/core';
 import { UsageError } from '../errors.js';
 import { decodeBase64 } from '../aws-json/shapes.js';
 import { parseKeyValues } from '../util/key-value.js';
@@ -40,6 +41,13 @@ export async function keyCreate(ctx: CliContext, args: KeyCreateArgs): Promise<v
   if (args.alias !== undefined && !args.alias.startsWith('alias/')) {
     throw new UsageError(`--alias must start with "alias/", e.g. alias/${args.alias}`);
   }
+  if (args.alias !== undefined) {
+    // Check the alias (its name, and that it is free) before any key exists, so a refused alias
+    // never leaves an unaliased key behind.
+    validateAliasName(args.alias);
+    const taken = (await callKmsAll<{ AliasName: string }>(ctx, 'ListAliases', {}, 'Aliases')).some((a) => a.AliasName === args.alias);
+    if (taken) throw new AlreadyExistsException(`An alias with the name ${args.alias} already exists; no key was created`);
+  }
   const policy = args.policy !== undefined ? await readValueArg(args.policy, ctx.io, '--policy') : undefined;
   const tags = tagsFrom(args.tag);
   const res = await callKms<{ KeyMetadata: Record<string, unknown> }>(ctx, 'CreateKey', {
@@ -52,13 +60,24 @@ export async function keyCreate(ctx: CliContext, args: KeyCreateArgs): Promise<v
     ...(tags !== undefined ? { Tags: tags } : {}),
   });
   if (args.alias !== undefined) {
-    await callKms(ctx, 'CreateAlias', { AliasName: args.alias, TargetKeyId: res.KeyMetadata['KeyId'] });
+    try {
+      await callKms(ctx, 'CreateAlias', { AliasName: args.alias, TargetKeyId: res.KeyMetadata['KeyId'] });
+    } catch (e) {
+      // Lost a race for the alias: take the new key back out of use (the shortest AWS waiting period).
+      await callKms(ctx, 'ScheduleKeyDeletion', { KeyId: res.KeyMetadata['KeyId'], PendingWindowInDays: 7 }).catch(() => undefined);
+      throw e;
+    }
   }
   await ctx.print(res);
 }
 
 export async function keyList(ctx: CliContext): Promise<void> {
-  const keys = await callKmsAll<{ KeyId: string; KeyArn: string }>(ctx, 'ListKeys', {}, 'Keys');
+  const listed = await callKmsAll<{ KeyId: string; KeyArn: string }>(ctx, 'ListKeys', {}, 'Keys');
+  // ListKeys has no state; DescribeKey each (a key the caller may not describe shows "-").
+  const keys = await Promise.all(listed.map(async (k) => {
+    const d = await callKms<{ KeyMetadata: { KeyState?: string } }>(ctx, 'DescribeKey', { KeyId: k.KeyArn }).catch(() => undefined);
+    return { ...k, ...(d?.KeyMetadata.KeyState !== undefined ? { KeyState: d.KeyMetadata.KeyState } : {}) };
+  }));
   if (ctx.opts.json) {
     await ctx.print({ Keys: keys });
     return;
@@ -67,9 +86,9 @@ export async function keyList(ctx: CliContext): Promise<void> {
   const rows: string[][] = [];
   for (const k of keys) {
     const names = aliases.filter((a) => a.TargetKeyId === k.KeyId).map((a) => a.AliasName);
-    rows.push([k.KeyId, names.join(',') || '-', k.KeyArn]);
+    rows.push([k.KeyId, k.KeyState ?? '-', names.join(',') || '-', k.KeyArn]);
   }
-  await ctx.print({ Keys: keys }, renderTable(['KeyId', 'Aliases', 'Arn'], rows));
+  await ctx.print({ Keys: keys }, renderTable(['KeyId', 'State', 'Aliases', 'Arn'], rows));
 }
 
 export async function keyDescribe(ctx: CliContext, key: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { CliContext } from '../cli-context.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { readValueArg } from '../util/value-arg.js';
 import { writeText } from '../io.js';
+import { EXIT_SERVICE, ExitError } from '../errors.js';
 import { callKms } from './kms-call.js';
 
 export async function policyGet(ctx: CliContext, key: string): Promise<void> {
@@ -61,4 +62,6 @@ export async function policyExplain(ctx: CliContext, key: string, args: ExplainA
   }
   for (const g of res.grants) lines.push(`  deciding grant: ${JSON.stringify(g)}`);
   await ctx.print(res, lines.join('\n'));
+  // Like a test: exit 1 on Deny (the decision is printed either way), so scripts can branch on it.
+  if (!res.allowed) throw new ExitError(EXIT_SERVICE);
 }

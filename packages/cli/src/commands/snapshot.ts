@@ -8,7 +8,7 @@ import {
   type ShareReport, type SnapshotMeta,
 } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
-import { UsageError } from '../errors.js';
+import { EXIT_SERVICE, ExitError, UsageError } from '../errors.js';
 import { assertWritable } from '../util/atomic-output.js';
 import { parseKeyValues } from '../util/key-value.js';
 import { openWorkflow, signalOf, withProgress } from './workflow-context.js';
@@ -142,6 +142,8 @@ export async function snapshotCopy(ctx: CliContext, id: string, o: CopyArgs): Pr
       ? `the copy of ${id} (${plan.mode}) has every permission it needs`
       : missing.map((m) => `missing: ${m.What}: ${m.Reason}`).join('\n');
     await ctx.print({ SnapshotId: id, Mode: plan.mode, TargetKeyArn: plan.targetKeyArn, Missing: missing }, text);
+    // Like a test: exit 1 when anything is missing (the list is printed either way).
+    if (missing.length > 0) throw new ExitError(EXIT_SERVICE);
     return;
   }
   const meta = await withProgress(ctx, `snapshot copy ${id}`, (onProgress) => copySnapshot(wf, { ...input, onProgress, ...signalOf(ctx) }));

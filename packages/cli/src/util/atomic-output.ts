@@ -5,7 +5,7 @@
  * with --force (its target is replaced, not the link), a directory never. `-` means stdout (not
  * atomic: a pipe cannot be un-written; failures are reported by the exit code).
  */
-import { openOutputPath, planOutput } from '@envelope/core';
+import { namedWriteError, openOutputPath, planOutput } from '@envelope/core';
 import { fstat as fstatCb } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -114,8 +114,8 @@ export function nonClosing(target: Writable): Writable {
   return new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _enc, cb) {
-      if (target.write(chunk)) cb();
-      else target.once('drain', () => cb());
+      // The write callback carries stdout's errors (EPIPE, ENOSPC) into the pipeline.
+      target.write(chunk, (e) => cb(e ? namedWriteError(e, 'writing stdout') : undefined));
     },
   });
 }

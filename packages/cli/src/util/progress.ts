@@ -60,7 +60,8 @@ export function createProgress(opts: ProgressOptions): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream: opts.stream as unknown as NodeJS.WritableStream,
-      format: `${opts.label} [{bar}] {done} / {size} | {rate}/s | ETA {eta_formatted}`,
+      // Unknown size (stdin): bytes and rate only — no bar, total or ETA that would be made up.
+      format: opts.total ? `${opts.label} [{bar}] {done} / {size} | {rate}/s | ETA {eta_formatted}` : `${opts.label} {done} | {rate}/s`,
       hideCursor: false,
       clearOnComplete: true,
       etaBuffer: 50,
@@ -77,7 +78,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   const advance = (bytes: number) => {
     seen += bytes;
     const secs = Math.max((performance.now() - started) / 1000, 0.001);
-    if (!total) bar.setTotal(seen || 1);
+    if (!total) bar.setTotal(seen + 1); // never "complete" while more may come
     bar.update(seen, { done: formatBytes(seen), rate: formatBytes(seen / secs) });
   };
   return {

@@ -153,6 +153,11 @@ export class KmsKeyring implements Keyring {
   async onDecrypt(request: DecryptRequest): Promise<Uint8Array | undefined> {
     const failures: Error[] = [];
     for (const edk of request.encryptedDataKeys) {
+      const altered = alteredEntry(edk);
+      if (altered) {
+        failures.push(altered);
+        continue;
+      }
       const target = await this.target(edk);
       if (target === undefined) continue;
       try {
@@ -166,7 +171,10 @@ export class KmsKeyring implements Keyring {
         }
         return res.Plaintext;
       } catch (e) {
-        failures.push(e as Error);
+        // The wrapped key did not open: its bytes, or the encryption context it is bound to, changed.
+        failures.push((e as Error)?.name === 'InvalidCiphertextException'
+          ? new InvalidCiphertextException(`the header failed authentication: the data key wrapped under ${target.arn} does not open with the message's encryption context (the header was altered)`)
+          : e as Error);
       }
     }
     // Nothing owned: an alias this keyring could not resolve (e.g. access denied) may be why.
@@ -175,4 +183,23 @@ export class KmsKeyring implements Keyring {
     if (error !== undefined) throw error;
     return undefined;
   }
+}
+
+/**
+ * An "envelope-kms" entry whose key ARN disagrees with the key its wrapped blob names (or whose blob
+ * is not one at all) was altered: InvalidCiphertextException, before any key is looked up.
+ */
+function alteredEntry(edk: EncryptedDataKey): KmsError | undefined {
+  if (edk.providerId !== KMS_PROVIDER_ID) return undefined;
+  const bad = () => new InvalidCiphertextException(`the header failed authentication: its data key entry for ${JSON.stringify(edk.keyId)} was altered`);
+  let ref;
+  let blob;
+  try {
+    ref = parseKeyRef(edk.keyId);
+    blob = parseBlobHeader(edk.ciphertext).header;
+  } catch {
+    return bad();
+  }
+  if (ref.kind !== 'keyArn' || ref.accountId !== blob.accountId || ref.keyId !== blob.keyId) return bad();
+  return undefined;
 }

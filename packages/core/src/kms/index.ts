@@ -13,7 +13,7 @@ export { keyOf } from './operation.js';
 export type { KeyRecord, KeyVersionRecord, AliasRecord, KmsSection } from './key-record.js';
 export { KMS_SECTION } from './key-record.js';
 export { OPERATION_STATE_RULES, keyStateError, type StateRule } from './key-states.js';
-export { parseKeyRef, keyArn, aliasArn, isKeyId, type KeyRef } from './identifiers.js';
+export { parseKeyRef, keyArn, aliasArn, isKeyId, validateAliasName, type KeyRef } from './identifiers.js';
 export { resolveKey, aliasesOf, authorizationResource } from './resolve.js';
 export { toKeyMetadata } from './metadata.js';
 export { canonicalContext, parseBlobHeader, BLOB_VERSION } from './ciphertext-blob.js';

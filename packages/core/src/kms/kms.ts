@@ -168,10 +168,12 @@ export class Kms {
       return res;
     } catch (e) {
       const err = e instanceof KmsError ? e : new KMSInternalException(`Internal error in ${op.name}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      // The call's own error is what the caller needs (e.g. the keystore's ENOSPC naming its file), even
+      // when recording the failure fails too (the audit log on the same full disk).
       await this.audit?.record({
         eventTime, operation: op.name, caller, region, requestParameters: redactRequest(req), resources,
         errorCode: err.name, errorMessage: err.message,
-      });
+      }).catch(() => undefined);
       throw err;
     }
   }

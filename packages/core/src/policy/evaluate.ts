@@ -21,7 +21,7 @@
  */
 import type { ConditionContext } from './condition-operators.js';
 import { evaluateCondition } from './condition-operators.js';
-import type { PolicyDocument, PolicyStatement, PrincipalSpec } from './policy-document.js';
+import type { ConditionClause, PolicyDocument, PolicyStatement, PrincipalSpec } from './policy-document.js';
 import { statementLabel } from './policy-document.js';
 import type { Principal } from './principal.js';
 import { rootArn } from './principal.js';
@@ -173,6 +173,37 @@ function q(s: string): string {
   return `"${s}"`;
 }
 
+/** The first condition clause of the statement that does not hold, or undefined. */
+export function firstFailingCondition(s: PolicyStatement, ctx: ConditionContext): ConditionClause | undefined {
+  for (const c of s.conditions) {
+    const clause = s.variables ? { ...c, values: withVariables(s, c.values, ctx, GLOB_OPERATORS.has(c.base)) } : c;
+    if (!evaluateCondition(clause, ctx)) return c;
+  }
+  return undefined;
+}
+
+/**
+ * An Allow statement that names the caller, the action and the resource but whose condition failed
+ * (for the reason of an implicit deny: which condition was not met). Names operator and key only.
+ */
+function nearMiss(req: AccessRequest): string | undefined {
+  const { principal: p, action, resource, context } = req;
+  for (const s of req.keyPolicy.statements) {
+    if (s.effect !== 'Allow' || !principalMatches(s, p) || !actionMatches(s, action) || !resourceMatches(s, resource, context)) continue;
+    const c = firstFailingCondition(s, context);
+    if (c) return `key policy statement ${q(statementLabel(s))} would allow it, but its condition ${c.operator} ${c.key} is not met`;
+  }
+  if (p.type !== 'User' && p.type !== 'Role' && p.type !== 'AssumedRole') return undefined;
+  for (const pol of req.identityPolicies ?? []) {
+    for (const s of pol.document.statements) {
+      if (s.effect !== 'Allow' || !actionMatches(s, action) || !resourceMatches(s, resource, context)) continue;
+      const c = firstFailingCondition(s, context);
+      if (c) return `IAM policy ${q(pol.name)} statement ${q(statementLabel(s))} would allow it, but its condition ${c.operator} ${c.key} is not met`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The statements of the caller's IAM identity policies that apply to the request. IAM policies
  * bind IAM users and roles only, never an account root or a service principal.
@@ -292,7 +323,8 @@ export function evaluateAccess(req: AccessRequest): AccessDecision {
       ? `cross-account: ${describe(kp[0]!)} allows account ${p.accountId}, but no IAM policy of ${p.arn} in that account allows ${action} on ${resource}`
       : `cross-account: the key policy of ${resource} (account ${req.resourceAccountId}) does not allow ${p.arn} or account ${p.accountId} to call ${action}`;
   }
-  return result(false, 'implicit-deny', [], reason);
+  const miss = nearMiss(req);
+  return result(false, 'implicit-deny', [], miss ? `nothing allows ${p.arn} ${action}: ${miss}` : reason);
 }
 
 export interface IdentityOnlyRequest {

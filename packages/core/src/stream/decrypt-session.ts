@@ -31,7 +31,7 @@ export async function unwrapHeader(
   });
   if (dataKey === undefined) {
     const ids = header.encryptedDataKeys.map((e) => `${e.providerId}:${e.keyId}`).join(', ');
-    throw new IncorrectKeyException(`no keyring could unwrap any of the message's data keys (${ids})`);
+    throw new IncorrectKeyException(`no keyring could unwrap any of the message's data keys (${ids}): none is for a key this keyring can use, or the header was altered`);
   }
   if (!(dataKey instanceof Uint8Array) || dataKey.length !== DATA_KEY_LENGTH) {
     throw new InvalidCiphertextException(`the unwrapped data key is not ${DATA_KEY_LENGTH} bytes`);
@@ -41,12 +41,12 @@ export async function unwrapHeader(
   if (!equalBytes(keys.commitment, header.commitment)) {
     wipeMessageKeys(keys);
     dataKey.fill(0);
-    throw new InvalidCiphertextException('key commitment mismatch: the data key does not belong to this message');
+    throw new InvalidCiphertextException('the header failed authentication: key commitment mismatch (the message id or the data key entry was altered)');
   }
   if (!equalBytes(computeHeaderTag(backend, keys.headerKey, header.authenticatedBytes), header.headerTag)) {
     wipeMessageKeys(keys);
     dataKey.fill(0);
-    throw new InvalidCiphertextException('header authentication failed: the header was altered');
+    throw new InvalidCiphertextException('the header failed authentication: the header was altered');
   }
   return { dataKey, keys };
 }

@@ -1,7 +1,7 @@
 /**
  * Crash-safe outputs for the workflows: metadata goes through the keystore's
- * `writeFileAtomicSync` (temp + fsync + rename + fsync dir); streamed outputs (snapshot bodies,
- * exports, replicated objects) are written to `tempPathFor(target)` and published with
+ * `writeFileAtomicSync` (temp + fsync + rename + fsync dir); streamed outputs inside the artifact
+ * store (snapshot bodies, replicated objects) are written to `tempPathFor(target)` and published with
  * `publishFile` once complete, so a reader never sees a torn file (POSIX rename(2) atomicity).
  */
 import { open, rename, rm } from 'node:fs/promises';
