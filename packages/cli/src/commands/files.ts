@@ -15,7 +15,7 @@ import {
   fileSource,
   readHeader,
   rewrapHeader,
-} from '@envelope/core';
+} from '@envelope/core/streams'; // the lean entry: the package root also loads config/YAML, age, the pure-JS cipher
 import type { CliContext } from '../cli-context.js';
 import { CliRuntimeError, UsageError } from '../errors.js';
 import { assertWritable, pipeToTarget, stdoutAlias, writeAtomically } from '../util/atomic-output.js';
