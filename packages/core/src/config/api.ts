@@ -18,7 +18,7 @@ import { recoverDataKey, wrapDataKey, type ConfigKms, type KeySourceOptions } fr
 import { loadAgeIdentities } from './keys/age-identities.js';
 import type { GpgOptions } from './keys/pgp.js';
 import type { IvStash } from './value-cipher.js';
-import type { AgeIdentity } from './keys/age.js';
+import type { AgeIdentity } from '../crypto/age.js';
 
 export interface ConfigKeyOptions {
   /** Kms for `kms` entries (an object, or a function opening it on first use). */
