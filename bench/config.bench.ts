@@ -2,7 +2,7 @@
  * `npm run bench -- config`: SOPS-compatible config files (docs/CONFIG.md "Performance").
  * 1. `envelope config decrypt` of a 1,000-value YAML file (age recipient) against the CLI's own
  *    start-up (`envelope --version`), medians of 5 runs each; target ≤ 2×.
- * 2. A 10 MB YAML file encrypted, decrypted and re-encrypted in-process (one round trip = decrypt +
+ * 2. A 10 MB YAML file (BENCH_CONFIG_MB to change the size) encrypted, decrypted and re-encrypted in-process (one round trip = decrypt +
  *    re-encrypt of the decrypted text); target ≤ 2 s.
  * Prints the figures and whether each target is met; the machine's load is printed too, since
  * shared CI machines skew both.
@@ -53,7 +53,8 @@ try {
   const ratio = decrypt / startup;
   console.log(`1,000-value YAML: envelope config decrypt ${decrypt.toFixed(0)} ms, CLI start-up ${startup.toFixed(0)} ms → ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
 
-  const big = yamlWith(Math.round(10e6 / 30));
+  const targetMb = Number(process.env['BENCH_CONFIG_MB'] ?? '10');
+  const big = yamlWith(Math.round((targetMb * 1e6) / 30));
   const mb = Buffer.byteLength(big) / 1e6;
   let t = performance.now();
   const enc = await encryptConfig(big, { format: 'yaml', keys: { age: [id.recipient] } });
@@ -66,7 +67,7 @@ try {
   reencrypt(parsePlain(plain, 'yaml'), opened);
   const tRe = performance.now() - t;
   const trip = tDec + tRe;
-  console.log(`${mb.toFixed(1)} MB YAML (${(Buffer.byteLength(enc) / 1e6).toFixed(1)} MB encrypted): encrypt ${tEnc.toFixed(0)} ms; decrypt ${tDec.toFixed(0)} ms + re-encrypt ${tRe.toFixed(0)} ms = round trip ${trip.toFixed(0)} ms (target ≤ 2000 ms: ${trip <= 2000 ? 'met' : 'NOT met'})`);
+  console.log(`${mb.toFixed(1)} MB YAML (${(Buffer.byteLength(enc) / 1e6).toFixed(1)} MB encrypted): encrypt ${tEnc.toFixed(0)} ms; decrypt ${tDec.toFixed(0)} ms + re-encrypt ${tRe.toFixed(0)} ms = round trip ${trip.toFixed(0)} ms (target for 10 MB ≤ 2000 ms: ${targetMb !== 10 ? 'n/a at this size' : trip <= 2000 ? 'met' : 'NOT met'})`);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

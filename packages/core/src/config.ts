@@ -11,4 +11,4 @@ export {
 export { type ConfigFormat, type ConfigDocument, CONFIG_FORMATS } from './config/document.js';
 export { formatForPath } from './config/stores/index.js';
 export { ConfigKeyUnavailableException, type ConfigKms } from './config/keys/key-sources.js';
-export { parseIdentities as parseAgeIdentities, generateIdentity as generateAgeIdentity, type AgeIdentity } from './config/keys/age.js';
+export { parseIdentities as parseAgeIdentities, generateIdentity as generateAgeIdentity, type AgeIdentity } from './crypto/age.js';

@@ -36,6 +36,7 @@ export { nobleAead } from './crypto/noble-aead.js';
 export { RawAesKeyring } from './keyrings/raw-aes-keyring.js';
 export type { RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
 export { MultiKeyring } from './keyrings/multi-keyring.js';
+export { AgeKeyring, AGE_PROVIDER_ID, type AgeKeyringOptions } from './keyrings/age-keyring.js';
 export type { MultiKeyringOptions } from './keyrings/multi-keyring.js';
 
 // --- kms / keystore / KmsKeyring (KMS work) ---
@@ -136,7 +137,7 @@ export { formatForPath, parsePlain, parseEncrypted as parseEncryptedConfig } fro
 export { parseMetadata, metadataToObject, SOPS_FORMAT_VERSION, type SopsMetadata, type KeyEntry, type CryptRules } from './config/metadata.js';
 export { decryptDocument, encryptDocument, readMetadata as readConfigMetadata } from './config/sops-file.js';
 export { ConfigKeyUnavailableException, recoverDataKey, wrapDataKey, type ConfigKms } from './config/keys/key-sources.js';
-export { parseIdentities as parseAgeIdentities, parseIdentity as parseAgeIdentity, parseRecipient as parseAgeRecipient, generateIdentity as generateAgeIdentity, identityToString as ageIdentityToString, ageEncrypt, ageDecrypt, armor as ageArmor, dearmor as ageDearmor, type AgeIdentity } from './config/keys/age.js';
+export { parseIdentities as parseAgeIdentities, parseIdentity as parseAgeIdentity, parseRecipient as parseAgeRecipient, generateIdentity as generateAgeIdentity, identityToString as ageIdentityToString, ageEncrypt, ageDecrypt, armor as ageArmor, dearmor as ageDearmor, type AgeIdentity } from './crypto/age.js';
 export { loadAgeIdentities } from './config/keys/age-identities.js';
 export { split as shamirSplit, combine as shamirCombine } from './config/shamir.js';
 export { creationRuleFor, findCreationRulesFile, matchCreationRule, CREATION_RULES_FILE, type CreationRule } from './config/creation-rules.js';

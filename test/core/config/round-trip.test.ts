@@ -150,6 +150,17 @@ describe('config: encrypt and write', function () {
     }
   });
 
+  it('mac_only_encrypted: values left in clear are outside the MAC; encrypted_regex picks what is encrypted', async () => {
+    const rules = { encrypted_regex: '^password$', mac_only_encrypted: true };
+    const enc = await encryptConfig('host: db\npassword: s3cret\n', { format: 'yaml', keys: { age: [id.recipient] }, rules, random });
+    assert.match(enc, /^host: db$/m);
+    assert.match(enc, /^password: ENC\[/m);
+    assert.match(enc, /mac_only_encrypted: true/);
+    assert.deepEqual(await decryptConfig(enc.replace('host: db', 'host: other'), { format: 'yaml', ageIdentities: [id] }), { host: 'other', password: 's3cret' });
+    const full = await encryptConfig('host: db\npassword: s3cret\n', { format: 'yaml', keys: { age: [id.recipient] }, rules: { encrypted_regex: '^password$' }, random });
+    await assert.rejects(decryptConfig(full.replace('host: db', 'host: other'), { format: 'yaml', ageIdentities: [id] }), { name: 'InvalidCiphertextException' });
+  });
+
   it('Shamir: 3 key groups with threshold 2 decrypt with any 2 identities, not with 1', async () => {
     const enc = await encryptConfig('a: secret\n', {
       format: 'yaml',
@@ -197,6 +208,17 @@ describe('config: encrypt and write', function () {
     } finally {
       t.cleanup();
     }
+  });
+
+  it('key sources Envelope does not use are kept untouched on rewrite', async () => {
+    const enc = await encryptConfig('a: b\n', { format: 'yaml', keys: { age: [id.recipient] }, random });
+    const gcp = '    gcp_kms:\n        - resource_id: projects/p/locations/l/keyRings/r/cryptoKeys/k\n          created_at: "2026-01-01T00:00:00Z"\n          enc: CiQAexample==\n';
+    const withGcp = enc.replace(/^ {4}lastmodified:/m, `${gcp}    lastmodified:`);
+    const opened = await openConfig(withGcp, 'yaml', { ageIdentities: [id] });
+    opened.doc.setPath(['a'], 'c');
+    const out = utf8(reencrypt(opened.doc, opened, { random }));
+    assert.ok(out.includes(gcp), out);
+    assert.deepEqual(await decryptConfig(out, { format: 'yaml', ageIdentities: [id] }), { a: 'c' });
   });
 
   it('a file with only unsupported key sources names them', async () => {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { systemClock, systemRandom, type Clock, type Random } from '../defaults.js';
 import { ValidationException } from '../errors.js';
-import type { ConfigDocument, ConfigFormat } from './document.js';
+import type { ConfigDocument, ConfigFormat, MetadataSnapshot } from './document.js';
 import type { KeyEntry, SopsMetadata, CryptRules } from './metadata.js';
 import { SOPS_FORMAT_VERSION } from './metadata.js';
 import { decryptDocument, encryptDocument, readMetadata } from './sops-file.js';
@@ -18,7 +18,7 @@ import { recoverDataKey, wrapDataKey, type ConfigKms, type KeySourceOptions } fr
 import { loadAgeIdentities } from './keys/age-identities.js';
 import type { GpgOptions } from './keys/pgp.js';
 import type { IvStash } from './value-cipher.js';
-import type { AgeIdentity } from './keys/age.js';
+import type { AgeIdentity } from '../crypto/age.js';
 
 export interface ConfigKeyOptions {
   /** Kms for `kms` entries (an object, or a function opening it on first use). */
@@ -83,6 +83,8 @@ export interface OpenedConfig {
   readonly metadata: SopsMetadata;
   readonly dataKey: Uint8Array;
   readonly stash: IvStash;
+  /** The metadata as the file had it (re-used on rewrite so unchanged entries stay as written). */
+  readonly snapshot: MetadataSnapshot;
 }
 
 /** Decrypts an encrypted file's text; all or nothing. */
@@ -90,15 +92,15 @@ export async function openConfig(input: Uint8Array | string, format: ConfigForma
   const doc = parseEncrypted(input, format);
   const metadata = readMetadata(doc);
   const dataKey = await recoverDataKey(metadata, sourceOptions(o));
-  const stash = decryptDocument(doc, metadata, dataKey);
-  return { format, doc, metadata, dataKey, stash };
+  const { stash, snapshot } = decryptDocument(doc, metadata, dataKey);
+  return { format, doc, metadata, dataKey, stash, snapshot };
 }
 
 /** Encrypts a plaintext document with an opened file's data key and IVs (minimal diffs). */
-export function reencrypt(doc: ConfigDocument, opened: Pick<OpenedConfig, 'metadata' | 'dataKey' | 'stash'>, o: ConfigKeyOptions = {}): Uint8Array {
+export function reencrypt(doc: ConfigDocument, opened: Pick<OpenedConfig, 'metadata' | 'dataKey' | 'stash'> & Partial<Pick<OpenedConfig, 'snapshot'>>, o: ConfigKeyOptions = {}): Uint8Array {
   const so = sourceOptions(o);
   const md = structuredClone(opened.metadata);
-  encryptDocument(doc, md, opened.dataKey, { random: so.random, clock: so.clock, stash: opened.stash });
+  encryptDocument(doc, md, opened.dataKey, { random: so.random, clock: so.clock, stash: opened.stash, ...(opened.snapshot ? { snapshot: opened.snapshot } : {}) });
   return doc.serialize();
 }
 

@@ -10,6 +10,12 @@ import type { LeafValue } from './values.js';
 export type ConfigFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
 export const CONFIG_FORMATS: readonly ConfigFormat[] = ['yaml', 'json', 'dotenv', 'ini', 'binary'];
 
+/** The metadata as a store wrote it (opaque outside the store). */
+export interface MetadataSnapshot {
+  readonly format: ConfigFormat;
+  readonly data: unknown;
+}
+
 /** One step of a path given by the user (`["a"][0]`): a mapping key or a list index. */
 export type PathStep = string | number;
 
@@ -32,7 +38,10 @@ export interface ConfigDocument {
   getMetadata(): Record<string, unknown> | undefined;
   /** Writes the metadata, changing only entries whose value differs (minimal diffs). */
   setMetadata(meta: Record<string, unknown>): void;
-  removeMetadata(): void;
+  /** Removes the metadata and returns it as it was written, for `restoreMetadata` (minimal diffs). */
+  removeMetadata(): MetadataSnapshot;
+  /** Puts back metadata removed from the encrypted version of this file (before `setMetadata` merges into it). */
+  restoreMetadata(snapshot: MetadataSnapshot): void;
   /** The file's bytes. */
   serialize(): Uint8Array;
   /** The data as plain JS (objects, arrays, strings, numbers, booleans, null). */
@@ -64,4 +73,21 @@ export function parsePathExpression(expr: string): PathStep[] {
 
 export function pathLabel(path: readonly PathStep[]): string {
   return path.map((p) => `[${JSON.stringify(p)}]`).join('');
+}
+
+/** null, [], {} or '' — entries older SOPS versions wrote for unused key sources (kept on rewrite). */
+export function isEmptyData(v: unknown): boolean {
+  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+}
+
+/** Deep equality of plain data, ignoring key order (bigints compared by value). */
+export function sameData(a: unknown, b: unknown): boolean {
+  const canon = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (typeof v === 'number' && Number.isInteger(v)) return `${v}n`;
+    if (Array.isArray(v)) return v.map(canon);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidCiphertextException, ValidationException } from '../errors.js';
 import type { Clock, Random } from '../defaults.js';
-import type { ConfigDocument } from './document.js';
+import type { ConfigDocument, MetadataSnapshot } from './document.js';
 import { parseMetadata, metadataToObject, shouldEncrypt, type SopsMetadata } from './metadata.js';
 import { IV_BYTES, IvStash, decryptValue, encryptValue, isEncryptedText, pathAad } from './value-cipher.js';
 import { strValue, textOf } from './values.js';
@@ -39,7 +39,7 @@ export function readMetadata(doc: ConfigDocument): SopsMetadata {
  * re-encryption). On a MAC mismatch or a value that fails authentication, throws
  * InvalidCiphertextException; the caller must then discard `doc`.
  */
-export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: Uint8Array): IvStash {
+export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: Uint8Array): { stash: IvStash; snapshot: MetadataSnapshot } {
   const stash = new IvStash();
   const hash = createHash('sha512');
   if (md.mac_only_encrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -86,8 +86,7 @@ export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: 
   }
   if (fileMac !== computed) throw new InvalidCiphertextException('MAC mismatch: values were added, removed, reordered or changed; nothing was decrypted');
   for (const apply of pending) apply();
-  doc.removeMetadata();
-  return stash;
+  return { stash, snapshot: doc.removeMetadata() };
 }
 
 export interface EncryptDocumentOptions {
@@ -95,6 +94,8 @@ export interface EncryptDocumentOptions {
   readonly clock: Clock;
   /** IVs of the values read from the previous version of the file. */
   readonly stash?: IvStash;
+  /** The previous version's metadata as written: kept, and only changed entries rewritten. */
+  readonly snapshot?: MetadataSnapshot;
 }
 
 /** Encrypts a plaintext `doc` in place with `dataKey`, sets lastmodified and the MAC, writes the metadata. */
@@ -114,5 +115,6 @@ export function encryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: 
   const mac = strValue(hash.digest('hex').toUpperCase());
   const aad = macAad(md.lastmodified);
   md.mac = encryptValue(dataKey, mac, aad, o.random(IV_BYTES));
+  if (o.snapshot !== undefined) doc.restoreMetadata(o.snapshot);
   doc.setMetadata(metadataToObject(md));
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigKeyUnavailableException } from './key-sources.js';
-import { parseIdentities, type AgeIdentity } from './age.js';
+import { parseIdentities, type AgeIdentity } from '../../crypto/age.js';
 
 export async function loadAgeIdentities(env: NodeJS.ProcessEnv = process.env): Promise<AgeIdentity[]> {
   const out: AgeIdentity[] = [];

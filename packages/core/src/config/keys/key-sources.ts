@@ -9,7 +9,7 @@ import { KmsError } from '../../errors.js';
 import type { Clock, Random } from '../../defaults.js';
 import { combine, split } from '../shamir.js';
 import type { KeyEntry, KeySourceType, SopsMetadata } from '../metadata.js';
-import { ageDecrypt, ageEncrypt, armor, dearmor, type AgeIdentity } from './age.js';
+import { ageDecrypt, ageEncrypt, armor, dearmor, type AgeIdentity } from '../../crypto/age.js';
 import { gpgDecrypt, gpgEncrypt, type GpgOptions } from './pgp.js';
 
 /** The part of a Kms a config file needs (the embedded Kms and AWS SDK-shaped clients fit). */

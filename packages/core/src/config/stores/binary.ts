@@ -3,7 +3,7 @@
  * encrypted file is JSON `{"data": "ENC[…]", "sops": {…}}` like SOPS writes it.
  */
 import { ValidationException } from '../../errors.js';
-import type { ConfigDocument, Leaf, PathStep } from '../document.js';
+import type { ConfigDocument, Leaf, MetadataSnapshot, PathStep } from '../document.js';
 import type { LeafValue } from '../values.js';
 import { JsonDocument } from './json.js';
 
@@ -69,8 +69,12 @@ export class BinaryPlainDocument implements ConfigDocument {
     this.json().setMetadata(meta);
   }
 
-  removeMetadata(): void {
-    this.encrypted?.removeMetadata();
+  removeMetadata(): MetadataSnapshot {
+    return this.encrypted?.removeMetadata() ?? { format: 'json', data: undefined };
+  }
+
+  restoreMetadata(s: MetadataSnapshot): void {
+    this.json().restoreMetadata(s);
   }
 
   serialize(): Uint8Array {

@@ -4,7 +4,7 @@
  * flattened into `sops_…` keys. Lines are kept in place, so unchanged lines stay byte-identical.
  */
 import { ValidationException } from '../../errors.js';
-import type { ConfigDocument, Leaf, PathStep } from '../document.js';
+import type { ConfigDocument, Leaf, MetadataSnapshot, PathStep } from '../document.js';
 import { pathLabel } from '../document.js';
 import { commentValue, strValue, textOf } from '../values.js';
 import { flatten, unflatten } from './flatten.js';
@@ -67,8 +67,16 @@ export class DotenvDocument implements ConfigDocument {
     this.lines = kept;
   }
 
-  removeMetadata(): void {
-    this.lines = this.lines.filter((l) => !(l.kind === 'kv' && l.key.startsWith(PREFIX)));
+  removeMetadata(): MetadataSnapshot {
+    const meta = this.lines.filter((l) => l.kind === 'kv' && l.key.startsWith(PREFIX));
+    this.lines = this.lines.filter((l) => !meta.includes(l));
+    return { format: 'dotenv', data: meta };
+  }
+
+  restoreMetadata(s: MetadataSnapshot): void {
+    if (s.format !== 'dotenv') return;
+    this.removeMetadata();
+    this.lines.push(...structuredClone(s.data as Line[]));
   }
 
   serialize(): Uint8Array {

@@ -5,7 +5,7 @@
  * the `[sops]` section with flattened keys and newlines written as `\n`. Lines are kept in place.
  */
 import { ValidationException } from '../../errors.js';
-import type { ConfigDocument, Leaf, PathStep } from '../document.js';
+import type { ConfigDocument, Leaf, MetadataSnapshot, PathStep } from '../document.js';
 import { pathLabel } from '../document.js';
 import { commentValue, strValue, textOf } from '../values.js';
 import { flatten, unflatten } from './flatten.js';
@@ -123,9 +123,23 @@ export class IniDocument implements ConfigDocument {
     this.lines = kept;
   }
 
-  removeMetadata(): void {
-    this.lines = this.lines.filter((l) => !((l.kind === 'kv' || l.kind === 'comment') && l.section === META) && !(l.kind === 'section' && l.name === META));
+  removeMetadata(): MetadataSnapshot {
+    const isMeta = (l: Line) => ((l.kind === 'kv' || l.kind === 'comment') && l.section === META) || (l.kind === 'section' && l.name === META);
+    const first = this.lines.findIndex(isMeta);
+    if (first < 0) return { format: 'ini', data: [] };
+    // The [sops] section with the blank lines around it (as SOPS writes it, at the end of the file).
+    let start = first;
+    while (start > 0 && this.lines[start - 1]!.kind === 'blank') start--;
+    const removed = this.lines.slice(start).filter((l) => isMeta(l) || l.kind === 'blank');
+    this.lines = [...this.lines.slice(0, start), ...this.lines.slice(start).filter((l) => !isMeta(l) && l.kind !== 'blank')];
+    return { format: 'ini', data: removed };
+  }
+
+  restoreMetadata(s: MetadataSnapshot): void {
+    if (s.format !== 'ini' || (s.data as Line[]).length === 0) return;
+    this.removeMetadata();
     while (this.lines.length > 0 && this.lines[this.lines.length - 1]!.kind === 'blank') this.lines.pop();
+    this.lines.push(...structuredClone(s.data as Line[]));
   }
 
   serialize(): Uint8Array {

@@ -6,8 +6,8 @@
  * keeps their type.
  */
 import { ValidationException } from '../../errors.js';
-import type { ConfigDocument, Leaf, PathStep } from '../document.js';
-import { pathLabel } from '../document.js';
+import type { ConfigDocument, Leaf, MetadataSnapshot, PathStep } from '../document.js';
+import { isEmptyData, pathLabel, sameData } from '../document.js';
 import { boolValue, floatValue, intValue, jsValueOf, strValue, textOf, type LeafValue } from '../values.js';
 
 export type JsonNode =
@@ -271,17 +271,25 @@ export class JsonDocument implements ConfigDocument {
       this.root.entries.push(e);
     }
     const m = e[1] as Extract<JsonNode, { kind: 'object' }>;
-    m.entries = m.entries.filter(([k]) => k in meta);
+    m.entries = m.entries.filter(([k, v]) => k in meta || isEmptyData(toJs(v)));
     for (const [k, v] of Object.entries(meta)) {
       const cur = m.entries.find((x) => x[0] === k);
       if (cur !== undefined) {
-        if (JSON.stringify(toJs(cur[1])) !== JSON.stringify(v)) cur[1] = fromJs(v);
+        if (!sameData(toJs(cur[1]), v)) cur[1] = fromJs(v);
       } else m.entries.push([k, fromJs(v)]);
     }
   }
 
-  removeMetadata(): void {
+  removeMetadata(): MetadataSnapshot {
+    const e = this.root.entries.find((x) => x[0] === 'sops');
     this.root.entries = this.root.entries.filter((x) => x[0] !== 'sops');
+    return { format: 'json', data: e?.[1] };
+  }
+
+  restoreMetadata(s: MetadataSnapshot): void {
+    if (s.data === undefined) return;
+    this.root.entries = this.root.entries.filter((x) => x[0] !== 'sops');
+    this.root.entries.push(['sops', structuredClone(s.data as JsonNode)]);
   }
 
   serialize(): Uint8Array {

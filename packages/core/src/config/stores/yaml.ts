@@ -12,8 +12,8 @@ import {
   type Node as YamlNode, type Pair, type ToStringOptions,
 } from 'yaml';
 import { ValidationException } from '../../errors.js';
-import type { ConfigDocument, Leaf, PathStep } from '../document.js';
-import { pathLabel } from '../document.js';
+import type { ConfigDocument, Leaf, MetadataSnapshot, PathStep } from '../document.js';
+import { isEmptyData, pathLabel, sameData } from '../document.js';
 import {
   boolValue, commentValue, floatValue, intValue, jsValueOf, strValue, textOf, type LeafValue,
 } from '../values.js';
@@ -229,10 +229,6 @@ function plainJs(v: unknown): unknown {
   return v;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(plainJs(a), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(plainJs(b), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-}
-
 export class YamlDocument implements ConfigDocument {
   readonly format = 'yaml' as const;
   private readonly docs: Document[];
@@ -312,11 +308,12 @@ export class YamlDocument implements ConfigDocument {
       const sm = node as YAMLMap;
       for (const p of [...sm.items]) {
         const k = isScalar(p.key) ? String(p.key.value) : '';
-        if (!(k in meta)) sm.delete(p.key);
+        const empty = isEmptyData(isScalar(p.value) ? p.value.value : (p.value as { toJS?: (d: Document) => unknown } | null)?.toJS?.(doc));
+        if (!(k in meta) && !empty) sm.delete(p.key);
       }
       for (const [k, v] of Object.entries(meta)) {
         const cur = sm.get(k, true) as YamlNode | undefined;
-        if (cur !== undefined && deepEqual((cur as { toJS?: (d: Document) => unknown }).toJS?.(doc) ?? cur, v)) continue;
+        if (cur !== undefined && sameData((cur as { toJS?: (d: Document) => unknown }).toJS?.(doc) ?? cur, v)) continue;
         const created = doc.createNode(v) as YamlNode;
         quoteTimestamps(created);
         sm.set(doc.createNode(k), created);
@@ -324,8 +321,22 @@ export class YamlDocument implements ConfigDocument {
     }
   }
 
-  removeMetadata(): void {
-    for (const d of this.docs) if (isMap(d.contents)) d.contents.delete('sops');
+  removeMetadata(): MetadataSnapshot {
+    let node: unknown;
+    for (const d of this.docs) {
+      if (!isMap(d.contents)) continue;
+      node ??= d.contents.get('sops', true);
+      d.contents.delete('sops');
+    }
+    return { format: 'yaml', data: node };
+  }
+
+  restoreMetadata(s: MetadataSnapshot): void {
+    if (s.format !== 'yaml' || !isMap(s.data)) return;
+    for (const [i, m] of this.maps().entries()) {
+      m.delete('sops');
+      m.add(this.docs[i]!.createPair('sops', (s.data as YAMLMap).clone()));
+    }
   }
 
   serialize(): Uint8Array {

@@ -18,7 +18,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Random } from '../../defaults.js';
+import type { Random } from '../defaults.js';
 import { bech32Decode, bech32Encode } from './bech32.js';
 
 const VERSION_LINE = 'age-encryption.org/v1';
