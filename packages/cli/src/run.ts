@@ -16,7 +16,7 @@ import type { PutPolicyArgs } from './commands/iam.js';
 import type { AuditQueryArgs } from './commands/audit.js';
 import type { AssumeRoleArgs } from './commands/sts.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
-import { registerConfigCommands } from './commands/config.js';
+import { registerConfigCommands } from './commands/config-commands.js';
 
 // Command modules (and the core, AWS SDK, policy or audit code they use) load only when one of
 // their commands runs: `envelope --version` loads commander, this file, the registrations and

@@ -5,7 +5,7 @@
  * set the prototype of a request object when it is copied (the parameters then vanish from the
  * request's own properties, and from its audit event).
  */
-import { ValidationException } from '@envelope/core';
+import { ValidationException } from '@envelope/core/errors';
 import { describeJsonSyntaxError } from '../util/json-error.js';
 import { ShapeError } from './shapes.js';
 

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { Command } from 'commander';
 import {
   creationRuleFor, encryptNew, formatForPath, newMetadata, openConfig, parseEncryptedConfig, parsePathExpression, parsePlain,
   readConfigMetadata, reencrypt, wrapDataKey, sourceOptions, CONFIG_FORMATS,
@@ -19,12 +18,8 @@ import type { CliContext } from '../cli-context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { writeText } from '../io.js';
 import { assertWritable, writeAtomically } from '../util/atomic-output.js';
-import { collect } from '../util/key-value.js';
 import { gitSetup, preCommit } from './config-git.js';
 
-type Handler = (ctx: CliContext, ...args: any[]) => Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Sub = (parent: Command, name: string, description: string) => Command;
-type Bind = (fn: Handler) => (...args: unknown[]) => Promise<void>;
 type Opts = Record<string, unknown>;
 
 const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -279,76 +274,6 @@ export async function configFileStatus(ctx: CliContext, file: string): Promise<v
     encrypted = false;
   }
   await writeText(ctx.io.stdout, `${JSON.stringify({ encrypted })}\n`);
-}
-
-function keyFlags(c: Command): Command {
-  return c
-    .option('--kms <key>', 'Envelope KMS key id, ARN or alias (repeatable, or comma-separated)', collect)
-    .option('--age <recipient>', 'age X25519 recipient age1… (repeatable, or comma-separated)', collect)
-    .option('--pgp <fingerprint>', 'PGP key fingerprint, through gpg (repeatable, or comma-separated)', collect)
-    .option('--encryption-context <k=v>', 'KMS encryption context pair for --kms keys (repeatable)', collect);
-}
-
-export function registerConfigCommands(program: Command, sub: Sub, bind: Bind): void {
-  const cfg = sub(program, 'config', 'SOPS-compatible config files: values encrypted one by one (docs/CONFIG.md)');
-  keyFlags(sub(cfg, 'encrypt', 'encrypt a YAML/JSON/.env/INI (or any) file as SOPS does'))
-    .argument('<file>', 'plaintext file, or - for stdin (then give --format)')
-    .option('-i, --in-place', 'replace the file')
-    .option('-o, --output <out>', 'output file (default: stdout)')
-    .option('-f, --force', 'overwrite an existing output file')
-    .option('--format <format>', 'yaml, json, dotenv, ini or binary (default: from the file name)')
-    .option('--encrypted-regex <re>', 'encrypt only values whose key matches')
-    .option('--unencrypted-regex <re>', 'leave values whose key matches in clear')
-    .option('--encrypted-suffix <s>', 'encrypt only values whose key ends with this')
-    .option('--unencrypted-suffix <s>', 'leave values whose key ends with this in clear (default _unencrypted)')
-    .option('--mac-only-encrypted', 'the MAC covers only encrypted values')
-    .action(bind((ctx, file: string, o: Opts) => configEncrypt(ctx, file, o)));
-  sub(cfg, 'decrypt', 'decrypt a SOPS file (all or nothing: a bad MAC prints no plaintext)')
-    .argument('<file>', 'encrypted file, or - for stdin (then give --format)')
-    .option('-o, --output <out>', 'output file, or - for stdout (default)')
-    .option('-f, --force', 'overwrite an existing output file')
-    .option('--extract <path>', 'print one value, e.g. \'["db"]["password"]\'')
-    .option('--format <format>', 'yaml, json, dotenv, ini or binary (default: from the file name)')
-    .action(bind((ctx, file: string, o: Opts) => configDecrypt(ctx, file, o)));
-  sub(cfg, 'edit', 'open the decrypted file in $EDITOR (private copy in RAM when possible); re-encrypt with minimal diffs')
-    .argument('<file>')
-    .action(bind((ctx, file: string) => configEdit(ctx, file)));
-  sub(cfg, 'set', 'set one value (VALUE is JSON) and re-encrypt with minimal diffs')
-    .argument('<file>')
-    .argument('<path>', 'e.g. \'["db"]["password"]\'')
-    .argument('<value>', 'JSON, e.g. \'"s3cret"\' or 5432')
-    .action(bind((ctx, file: string, p: string, v: string) => configSet(ctx, file, p, v)));
-  sub(cfg, 'unset', 'remove one value and re-encrypt with minimal diffs')
-    .argument('<file>')
-    .argument('<path>')
-    .action(bind((ctx, file: string, p: string) => configUnset(ctx, file, p)));
-  sub(cfg, 'exec-env', 'run a command with the top-level values as environment variables (nothing written to disk)')
-    .argument('<file>')
-    .argument('<command...>', 'the command (after --); one argument runs through sh -c')
-    .action(bind((ctx, file: string, argv: string[]) => configExecEnv(ctx, file, argv)));
-  sub(cfg, 'exec-file', 'run a command with {} replaced by the path of a private decrypted copy (removed after)')
-    .argument('<file>')
-    .argument('<command...>')
-    .action(bind((ctx, file: string, argv: string[]) => configExecFile(ctx, file, argv)));
-  keyFlags(sub(cfg, 'updatekeys', 'apply the creation rule\'s (or the flags\') master keys; values unchanged'))
-    .argument('<file>')
-    .action(bind((ctx, file: string, o: Opts) => configUpdateKeys(ctx, file, o)));
-  sub(cfg, 'rotate', 'new data key; every value re-encrypted')
-    .argument('<file>')
-    .action(bind((ctx, file: string) => configRotate(ctx, file)));
-  sub(cfg, 'filestatus', 'print {"encrypted": true|false}')
-    .argument('<file>')
-    .action(bind((ctx, file: string) => configFileStatus(ctx, file)));
-  sub(cfg, 'git-setup', 'git diff driver (textconv) showing decrypted changes + pre-commit hook refusing unencrypted files')
-    .option('--repo <dir>', 'the repository (default: the current directory)')
-    .option('--command <cmd>', 'how git runs envelope (default: envelope, or $ENVELOPE_COMMAND)')
-    .option('--pattern <glob>', '.gitattributes pattern for the diff driver (repeatable; default *.yaml *.yml *.json *.env *.ini)', collect)
-    .action(bind((ctx, o: Opts) => gitSetup(ctx, o)));
-  sub(cfg, 'pre-commit', 'refuse staged files that match a creation rule but are not encrypted (the git hook)')
-    .action(bind((ctx) => preCommit(ctx)));
-  sub(cfg, 'textconv', 'print a SOPS file decrypted, or as it is when it cannot be (git diff driver)')
-    .argument('<file>')
-    .action(bind((ctx, file: string) => textconv(ctx, file)));
 }
 
 /** git's textconv: the decrypted text for users who can decrypt, the file as it is for others. */

@@ -7,7 +7,7 @@
 import { constants, publicEncrypt, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { CliContext } from '../cli-context.js';
-import { AlreadyExistsException, validateAliasName } from '@envelope/core';
+import { AlreadyExistsException, validateAliasName } from '@envelope/core/local-kms';
 import { UsageError } from '../errors.js';
 import { decodeBase64 } from '../aws-json/shapes.js';
 import { parseKeyValues } from '../util/key-value.js';

@@ -9,7 +9,8 @@
  * handler never throws: any bad request gets an error response and the server keeps serving.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { KmsError, type Clock, type Random } from '@envelope/core';
+import { KmsError } from '@envelope/core/errors';
+import type { Clock, Random } from '@envelope/core/local-kms';
 import { invokeWire, UnknownOperationError, type KmsLike } from '../aws-json/invoke.js';
 import { KMS_TARGET_PREFIX } from '../aws-json/operations.js';
 import { parseJsonBody } from '../aws-json/safe-json.js';

@@ -5,7 +5,8 @@
  * errors are `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`).
  * A thin shell: the decisions are the core's Sts.
  */
-import { KmsError, type AssumeRoleResponse, type CallContext, type GetCallerIdentityResponse } from '@envelope/core';
+import { KmsError } from '@envelope/core/errors';
+import type { AssumeRoleResponse, CallContext, GetCallerIdentityResponse } from '@envelope/core/local-kms';
 import type { AuthErrorKind } from './sigv4.js';
 import { AuthError } from './sigv4.js';
 

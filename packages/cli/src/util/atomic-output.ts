@@ -5,7 +5,7 @@
  * with --force (its target is replaced, not the link), a directory never. `-` means stdout (not
  * atomic: a pipe cannot be un-written; failures are reported by the exit code).
  */
-import { namedWriteError, openOutputPath, planOutput } from '@envelope/core';
+import { namedWriteError, openOutputPath, planOutput } from '@envelope/core/outputs';
 import { fstat as fstatCb } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
