@@ -102,6 +102,24 @@ export const uiTests: UiTest[] = [
     },
   },
   {
+    name: 'envelope.afterEncrypt "ask": Encrypt notes.md → the notification offers Delete Original → the plaintext original is removed, notes.md.enc stays',
+    async run({ page, workspace, home }) {
+      await contextMenuClick(page, explorerRow(page, 'notes.md'), /Encrypt File/);
+      const qi = quickInput(page);
+      await qi.locator('.monaco-list-row').first().waitFor({ state: 'visible' });
+      await page.keyboard.press('Enter');
+      await qi.getByText(/Encryption context/).waitFor();
+      await page.keyboard.press('Enter');
+      const bytes = await pollFile(join(workspace, 'notes.md.enc'), (b) => b.length > 4 && b.subarray(0, 4).equals(MAGIC));
+      assert.equal(existsSync(join(workspace, 'notes.md')), true, 'kept until the question is answered');
+      await clickNotificationButton(page, /Delete the plaintext original notes\.md\?/, 'Delete Original');
+      const deadline = Date.now() + 15_000;
+      while (existsSync(join(workspace, 'notes.md')) && Date.now() < deadline) await page.waitForTimeout(200);
+      assert.equal(existsSync(join(workspace, 'notes.md')), false, 'the original was removed');
+      assert.equal((await decryptBytes(home, bytes)).text, '# notes\n\nnothing secret here\n');
+    },
+  },
+  {
     name: 'Cancel on the progress notification stops a long encrypt and leaves no output or temp file',
     async run({ page, workspace }) {
       // A FIFO fed slowly stands in for a very large file: the encrypt cannot finish before Cancel.
