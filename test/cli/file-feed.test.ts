@@ -97,9 +97,12 @@ describe('cli young-generation GC on demand', () => {
     collectYoungGarbage();
     await new Promise((r) => setTimeout(r, 20));
     const before = process.memoryUsage().arrayBuffers;
-    for (let i = 0; i < 16; i++) Buffer.allocUnsafeSlow(1 << 20).fill(i); // 16 MiB, dead at once
+    // 16 MiB, held while measured (a scavenge during the loop must not free them early), then dead at once.
+    const held: Buffer[] = [];
+    for (let i = 0; i < 16; i++) held.push(Buffer.allocUnsafeSlow(1 << 20).fill(i));
     const filled = process.memoryUsage().arrayBuffers;
     assert.ok(filled - before >= 15 * (1 << 20), `the buffers count while alive (${filled - before})`);
+    held.length = 0;
     collectYoungGarbage();
     // Freeing the backing stores may finish on a background thread after the scavenge.
     let after = process.memoryUsage().arrayBuffers;
