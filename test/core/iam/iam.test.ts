@@ -98,6 +98,27 @@ describe('iam: identities, policies, access keys, profiles', () => {
     assert.equal(again.ListUsers().Users.length, 0);
   });
 
+  it('access-key lookup unseals a secret once per TTL, and sees changes by another process at once', async () => {
+    await iam.CreateUser({ UserName: 'svc' });
+    const { AccessKey } = await iam.CreateAccessKey({ UserName: 'svc' });
+    const clock = testClock();
+    const sealer = store.sealer!;
+    let opens = 0;
+    const counting = { ...sealer, open: (b: Uint8Array, aad: string) => { opens++; return sealer.open(b, aad); } };
+    const cached = new Iam({ store: { read: () => store.read(), update: (fn) => store.update(fn), sealer: counting } as typeof store, clock });
+    for (let i = 0; i < 5; i++) assert.equal(cached.lookupAccessKey(AccessKey.AccessKeyId)!.secretAccessKey, AccessKey.SecretAccessKey);
+    assert.equal(opens, 1);
+    clock.advance(61_000);
+    assert.equal(cached.lookupAccessKey(AccessKey.AccessKeyId)!.secretAccessKey, AccessKey.SecretAccessKey);
+    assert.equal(opens, 2, 'unsealed again after the TTL');
+    // Another process deactivates, then deletes the key: the next lookup sees it.
+    const other = new Iam({ store: Keystore.open({ home: env.home, rootKey: ROOT_KEY }) });
+    await other.UpdateAccessKey({ UserName: 'svc', AccessKeyId: AccessKey.AccessKeyId, Status: 'Inactive' });
+    assert.equal(cached.lookupAccessKey(AccessKey.AccessKeyId)!.status, 'Inactive');
+    await other.DeleteAccessKey({ UserName: 'svc', AccessKeyId: AccessKey.AccessKeyId });
+    assert.equal(cached.lookupAccessKey(AccessKey.AccessKeyId), undefined);
+  });
+
   it('profiles: default is the default account root; named profiles map to principals', async () => {
     assert.deepEqual(iam.resolveProfile(), { principal: 'arn:aws:iam::111122223333:root', accountId: '111122223333' });
     assert.deepEqual(iam.resolveProfile('default'), iam.resolveProfile());

@@ -12,6 +12,7 @@ import {
   DeleteConflictException, EntityAlreadyExistsException, LimitExceededException, NoSuchEntityException, ValidationException,
 } from '../errors.js';
 import type { Sealer } from '../keystore/sealer.js';
+import { UnsealedCache } from '../keystore/unsealed-cache.js';
 import { parsePolicyDocument } from '../policy/policy-document.js';
 import { isAccountId, isIamName, parsePrincipal, rootArn } from '../policy/principal.js';
 import {
@@ -76,11 +77,14 @@ export class Iam {
   readonly store: SectionStore;
   private readonly clock: Clock;
   private readonly random: Random;
+  /** Unsealed access-key secrets, so SigV4 verification does not unseal per request. */
+  private readonly secrets: UnsealedCache;
 
   constructor(opts: IamOptions) {
     this.store = opts.store;
     this.clock = opts.clock ?? opts.store.clock ?? systemClock;
     this.random = opts.random ?? opts.store.random ?? systemRandom;
+    this.secrets = new UnsealedCache(this.clock);
   }
 
   /** The current IAM state (read-only). */
@@ -346,9 +350,7 @@ export class Iam {
   lookupAccessKey(accessKeyId: string): AccessKeyLookup | undefined {
     const k = this.state().accessKeys[accessKeyId];
     if (!k) return undefined;
-    const secret = typeof k.sealedSecret === 'string'
-      ? k.sealedSecret
-      : new TextDecoder().decode(this.store.sealer!.open(k.sealedSecret, sealAad(k.AccessKeyId)));
+    const secret = this.secrets.open(k.sealedSecret, (sealed) => new TextDecoder().decode(this.store.sealer!.open(sealed, sealAad(k.AccessKeyId))));
     return { AccessKeyId: k.AccessKeyId, principal: k.UserArn, accountId: k.AccountId, secretAccessKey: secret, status: k.Status };
   }
 

@@ -97,6 +97,9 @@ export class Keystore {
   private cache: { state: KeystoreState; stat: BigIntStats | undefined; raw: Uint8Array | undefined };
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** True while the file's stat is known to be current (see `read`). */
+  private checked = false;
+
   private constructor(opts: KeystoreOptions, sealer: Sealer, kdf: FileImage['kdf'], check: Uint8Array, decoded: Decoded | undefined, raw: Uint8Array | undefined, stat: BigIntStats | undefined) {
     this.home = opts.home;
     this.path = join(opts.home, KEYSTORE_FILE);
@@ -181,9 +184,18 @@ export class Keystore {
     return new Keystore(opts, sealer, kdf, check, decoded, raw, stat);
   }
 
-  /** The current committed state (do not mutate it; use `update`). Reloads if the file changed. */
+  /**
+   * The current committed state (do not mutate it; use `update`). Reloads if the file changed.
+   * The file is checked once per synchronous stretch of code: reads until the current job yields
+   * (a microtask later) share one `stat`. No I/O or other process can be observed in between, so
+   * this sees every change another process finished before the read, exactly as a stat per read.
+   */
   read(): Readonly<KeystoreState> {
-    this.refresh();
+    if (!this.checked) {
+      this.refresh();
+      this.checked = true;
+      queueMicrotask(() => { this.checked = false; });
+    }
     return this.cache.state;
   }
 

@@ -24,6 +24,7 @@ import { evaluateAccess } from '../policy/evaluate.js';
 import { parsePolicyDocument } from '../policy/policy-document.js';
 import { parsePrincipal, tryParsePrincipal } from '../policy/principal.js';
 import { buildConditionContext } from '../policy/request-context.js';
+import { UnsealedCache } from '../keystore/unsealed-cache.js';
 
 export const STS_SECTION = 'sts';
 /** AWS STS: DurationSeconds 900 s to the role's MaxSessionDuration (at most 43,200 s); 3600 by default. */
@@ -114,11 +115,14 @@ export class Sts {
   readonly store: SectionStore;
   private readonly clock: Clock;
   private readonly random: Random;
+  /** Unsealed session secrets and tokens, so SigV4 verification does not unseal per request. */
+  private readonly unsealed: UnsealedCache;
 
   constructor(opts: StsOptions) {
     this.store = opts.store;
     this.clock = opts.clock ?? opts.store.clock ?? systemClock;
     this.random = opts.random ?? opts.store.random ?? systemRandom;
+    this.unsealed = new UnsealedCache(this.clock);
   }
 
   private state(): StsState {
@@ -134,7 +138,7 @@ export class Sts {
   }
 
   private open(value: Uint8Array | string, aad: string): string {
-    return typeof value === 'string' ? value : new TextDecoder().decode(this.store.sealer!.open(value, aad));
+    return this.unsealed.open(value, (sealed) => new TextDecoder().decode(this.store.sealer!.open(sealed, aad)));
   }
 
   /** AssumeRole: temporary credentials for `RoleArn`, if the caller may assume it. */
