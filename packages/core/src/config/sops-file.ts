@@ -13,7 +13,7 @@ import type { Clock, Random } from '../defaults.js';
 import type { ConfigDocument, MetadataSnapshot } from './document.js';
 import { parseMetadata, metadataToObject, shouldEncrypt, type SopsMetadata } from './metadata.js';
 import { IV_BYTES, IvStash, decryptValue, encryptValue, isEncryptedText, pathAad } from './value-cipher.js';
-import { strValue, textOf } from './values.js';
+import { strValue, textOf, type LeafValue } from './values.js';
 
 /** Bytes prefixed to the MAC input when only encrypted values are MAC'd (SOPS's constant). */
 const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
@@ -40,7 +40,7 @@ export function readMetadata(doc: ConfigDocument): SopsMetadata {
  * InvalidCiphertextException; the caller must then discard `doc`.
  */
 export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: Uint8Array): { stash: IvStash; snapshot: MetadataSnapshot } {
-  const stash = new IvStash();
+  const stash = new IvStash(dataKey);
   const hash = createHash('sha512');
   if (md.mac_only_encrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
   const pending: (() => void)[] = [];
@@ -53,8 +53,8 @@ export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: 
       for (const p of [leaf.path, ...(leaf.altPaths ?? [])]) {
         try {
           const aad = pathAad(p);
-          const { value, iv } = decryptValue(dataKey, t, aad);
-          stash.remember(aad, value, iv);
+          const { value, iv, canonical } = decryptValue(dataKey, t, aad);
+          stash.remember(aad, value, iv, canonical ? t : undefined);
           pending.push(() => leaf.set(value, false));
           break;
         } catch {
@@ -69,8 +69,8 @@ export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: 
       const t = textOf(cur);
       if (t !== '') {
         const aad = pathAad(leaf.path);
-        const { value, iv } = decryptValue(dataKey, t, aad);
-        stash.remember(aad, value, iv);
+        const { value, iv, canonical } = decryptValue(dataKey, t, aad);
+        stash.remember(aad, value, iv, canonical ? t : undefined);
         plain = value;
         pending.push(() => leaf.set(value, false));
       }
@@ -102,14 +102,18 @@ export interface EncryptDocumentOptions {
 export function encryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: Uint8Array, o: EncryptDocumentOptions): void {
   const hash = createHash('sha512');
   if (md.mac_only_encrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
-  const iv = (aad: string, v: ReturnType<typeof strValue>) => o.stash?.lookup(aad, v) ?? o.random(IV_BYTES);
+  // An unchanged value read under this data key keeps its text (no cipher call); else its IV is re-used.
+  const seal = (aad: string, v: LeafValue): string => {
+    const known = o.stash?.find(aad, v, dataKey);
+    return known?.text ?? encryptValue(dataKey, v, aad, known?.iv ?? o.random(IV_BYTES));
+  };
   for (const leaf of doc.leaves()) {
     const enc = shouldEncrypt(md, leaf.path);
     const v = leaf.get();
     if (!leaf.comment && (!md.mac_only_encrypted || enc)) hash.update(v.bytes);
     if (!enc || v.bytes.length === 0) continue;
     const aad = pathAad(leaf.path);
-    leaf.set(strValue(encryptValue(dataKey, v, aad, iv(aad, v))), true);
+    leaf.set(strValue(seal(aad, v)), true);
   }
   md.lastmodified = rfc3339Seconds(o.clock());
   const mac = strValue(hash.digest('hex').toUpperCase());

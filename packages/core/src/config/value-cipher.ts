@@ -28,6 +28,17 @@ export interface ParsedValue {
   readonly iv: Uint8Array;
   readonly tag: Uint8Array;
   readonly type: LeafType;
+  /** The text is exactly what `encryptValue` writes for these bytes (nothing after `]`, base64 with zero pad bits). */
+  readonly canonical: boolean;
+}
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Valid padded base64 that re-encodes to itself: the bits the padding leaves over are zero. */
+function canonicalB64(s: string): boolean {
+  if (s.endsWith('==')) return (B64_ALPHABET.indexOf(s[s.length - 3]!) & 0x0f) === 0;
+  if (s.endsWith('=')) return (B64_ALPHABET.indexOf(s[s.length - 2]!) & 0x03) === 0;
+  return true;
 }
 
 function b64(s: string, what: string): Uint8Array {
@@ -45,11 +56,16 @@ export function parseEncrypted(text: string): ParsedValue {
   if (tag.length !== TAG_BYTES) throw new InvalidCiphertextException(`encrypted value: tag must be ${TAG_BYTES} bytes`);
   const iv = b64(m[2]!, 'iv');
   if (iv.length === 0) throw new InvalidCiphertextException('encrypted value: empty iv');
-  return { data: b64(m[1]!, 'data'), iv, tag, type };
+  const canonical = m[0].length === text.length && canonicalB64(m[1]!) && canonicalB64(m[2]!) && canonicalB64(m[3]!);
+  return { data: b64(m[1]!, 'data'), iv, tag, type, canonical };
 }
 
-/** Decrypts one `ENC[…]` value; the IV is returned so an unchanged value can be re-encrypted identically. */
-export function decryptValue(key: Uint8Array, text: string, aad: string): { value: LeafValue; iv: Uint8Array } {
+/**
+ * Decrypts one `ENC[…]` value; the IV is returned so an unchanged value can be re-encrypted
+ * identically, and `canonical` says whether `text` is exactly what `encryptValue` writes for it
+ * (so a re-encryption with the same key, IV and value may re-use the text without the cipher).
+ */
+export function decryptValue(key: Uint8Array, text: string, aad: string): { value: LeafValue; iv: Uint8Array; canonical: boolean } {
   const p = parseEncrypted(text);
   const d = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: TAG_BYTES });
   d.setAAD(Buffer.from(aad, 'utf8'));
@@ -62,7 +78,7 @@ export function decryptValue(key: Uint8Array, text: string, aad: string): { valu
   }
   const value: LeafValue = { type: p.type, bytes: new Uint8Array(bytes) };
   if (!wellFormed(value)) throw new InvalidCiphertextException(`a value at "${aad}" does not parse as its type ${p.type}`);
-  return { value, iv: p.iv };
+  return { value, iv: p.iv, canonical: p.canonical };
 }
 
 const INT_RE = /^[+-]?\d+$/;
@@ -82,23 +98,37 @@ export function encryptValue(key: Uint8Array, value: LeafValue, aad: string, iv:
   const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   c.setAAD(Buffer.from(aad, 'utf8'));
   const data = Buffer.concat([c.update(value.bytes), c.final()]);
-  const b = (u: Uint8Array) => Buffer.from(u).toString('base64');
+  const b = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
   return `ENC[AES256_GCM,data:${b(data)},iv:${b(iv)},tag:${b(c.getAuthTag())},type:${value.type}]`;
 }
 
 /**
  * Remembers the IV of each value read, keyed by (AAD, type, bytes) as SOPS does, so re-encrypting
- * an unchanged value yields the same ciphertext (minimal diffs).
+ * an unchanged value yields the same ciphertext (minimal diffs). When the value's text was exactly
+ * what `encryptValue` writes, that text is kept too and handed back for the same data key, which
+ * saves the cipher call (AES-GCM with the same key, IV, AAD and plaintext gives the same bytes).
  */
 export class IvStash {
-  private readonly map = new Map<string, Uint8Array>();
-  private static id(aad: string, v: LeafValue): string {
-    return `${aad}\u0000${v.type}\u0000${Buffer.from(v.bytes).toString('base64')}`;
+  private readonly map = new Map<string, { iv: Uint8Array; text: string | undefined }>();
+  /** A copy of the data key the remembered texts were encrypted under (undefined: texts are never re-used). */
+  private readonly key: Buffer | undefined;
+  constructor(dataKey?: Uint8Array) {
+    this.key = dataKey === undefined ? undefined : Buffer.from(dataKey);
   }
-  remember(aad: string, v: LeafValue, iv: Uint8Array): void {
-    this.map.set(IvStash.id(aad, v), iv);
+  private static id(aad: string, v: LeafValue): string {
+    return `${aad}\u0000${v.type}\u0000${Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).toString('base64')}`;
+  }
+  remember(aad: string, v: LeafValue, iv: Uint8Array, text?: string): void {
+    this.map.set(IvStash.id(aad, v), { iv, text });
   }
   lookup(aad: string, v: LeafValue): Uint8Array | undefined {
-    return this.map.get(IvStash.id(aad, v));
+    return this.map.get(IvStash.id(aad, v))?.iv;
+  }
+  /** The IV for (aad, v), and its `ENC[…]` text when it was read under `dataKey` (same bytes). */
+  find(aad: string, v: LeafValue, dataKey: Uint8Array): { iv: Uint8Array; text: string | undefined } | undefined {
+    const e = this.map.get(IvStash.id(aad, v));
+    if (e === undefined) return undefined;
+    const sameKey = this.key !== undefined && this.key.equals(dataKey);
+    return { iv: e.iv, text: sameKey ? e.text : undefined };
   }
 }
