@@ -204,6 +204,11 @@ async function runUiTests(browser: BrowserContext, cs: CodeServer, tests: readon
   const only = process.env['ENVELOPE_E2E_UI_GREP'];
   for (const t of tests) {
     if (only !== undefined && !new RegExp(only).test(t.name)) continue;
+    if (t.knownFailure !== undefined) {
+      // Reported, not hidden: printed on every run until the defect it names is fixed.
+      console.log(`  - SKIPPED (known failure: ${t.knownFailure}) ${t.name}`);
+      continue;
+    }
     try {
       const shot = (name: string) => screenshot(page, name);
       await withTimeout(t.run({ page, workspace: folder, home, scanRoots, startedAt, screenshot: shot }), t.timeoutMs ?? UI_TEST_TIMEOUT_MS, () => {

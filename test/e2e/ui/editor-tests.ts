@@ -228,6 +228,7 @@ export const editorUiTests: UiTest[] = [
   },
   {
     name: 'auto save on: a JSON document that does not parse is not written (tab stays modified, problem shown); once it parses it is saved',
+    knownFailure: 'on main after 2026-12-03 19:40 the file on disk changes while the document does not parse (issue 16, under investigation)',
     async run(ctx) {
       const { page, workspace, home } = ctx;
       const settings = join(workspace, '.vscode/settings.json');
