@@ -2,7 +2,7 @@
  * Test harness for the `envelope` CLI: runs `run(argv, io)` in-process with captured stdout/stderr
  * and a temp ENVELOPE_HOME (never the user's ~/.envelope), or spawns the real bin.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -126,4 +126,27 @@ export function pattern(n: number, seed = 1): Buffer {
     b[i] = x >>> 24;
   }
   return b;
+}
+
+/** A spawned `envelope serve --port 0` on the keystore `home`: its endpoint URL, and stop() (SIGTERM, waits for exit). */
+export async function spawnServe(home: string): Promise<{ endpoint: string; server: ChildProcess; stop: () => Promise<void> }> {
+  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: { ...process.env, ENVELOPE_HOME: home, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const endpoint = await new Promise<string>((resolvePromise, reject) => {
+    let out = '';
+    let err = '';
+    server.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolvePromise(m[1]!);
+    });
+    server.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    server.on('exit', (code) => reject(new Error(`envelope serve exited ${code}: ${err}`)));
+  });
+  const stop = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  };
+  return { endpoint, server, stop };
 }

@@ -10,10 +10,10 @@
  * checked without sending a request.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, cli, pattern, spawnCli, tempHome, type CliResult } from './helpers.js';
+import { cli, pattern, spawnCli, spawnServe, tempHome, type CliResult } from './helpers.js';
 import { chooseKms } from '../../packages/cli/src/kms-choice.js';
 import { openRemote } from '../../packages/cli/src/services.js';
 
@@ -108,18 +108,7 @@ describe('CLI against a remote KMS (a shared envelope serve)', function () {
     await admin(['iam', 'put-policy', '--user', 'alice', '--name', 'kms-admin', '--document', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] })]);
     await admin(['iam', 'put-policy', '--user', 'carol', '--name', 'list', '--document', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:ListKeys', 'kms:ListAliases'], Resource: '*' }] })]);
 
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: { ...process.env, ENVELOPE_HOME: serverHome, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      server.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      server.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-      server.on('exit', (code) => reject(new Error(`envelope serve exited ${code}: ${err}`)));
-    });
+    ({ endpoint, server } = await spawnServe(serverHome));
 
     // alice keeps her keys in ~/.aws/credentials as profile "alice"; carol as profile "carol";
     // "team" is an AWS profile whose endpoint_url is the shared serve (no --endpoint-url needed).

@@ -64,6 +64,7 @@ export class CliContext {
   private services: Promise<Services> | undefined;
   private choice: Promise<KmsChoice> | undefined;
   private backend: Promise<KmsBackend> | undefined;
+  private readonly closers: (() => void)[] = [];
 
   constructor(io: CliIo, opts: GlobalOptions) {
     this.io = io;
@@ -171,9 +172,15 @@ export class CliContext {
     return Buffer.from(this.random(6)).toString('hex');
   }
 
+  /** Runs `release` when the invocation closes (connections a command opened besides the backend's). */
+  onClose(release: () => void): void {
+    this.closers.push(release);
+  }
+
   /** Waits for a half-open store to settle (nothing to release: keystore writes are per update). */
   async close(): Promise<void> {
     await this.services?.catch(() => undefined);
     (await this.backend?.catch(() => undefined))?.close();
+    for (const release of this.closers.splice(0)) release();
   }
 }

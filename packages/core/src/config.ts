@@ -11,4 +11,5 @@ export {
 export { type ConfigFormat, type ConfigDocument, CONFIG_FORMATS } from './config/document.js';
 export { formatForPath } from './config/stores/index.js';
 export { ConfigKeyUnavailableException, type ConfigKms } from './config/keys/key-sources.js';
+export { splitArnRole, kmsArnRegion, stsSessionName, type KmsMasterKey } from './config/keys/kms-key.js';
 export { parseIdentities as parseAgeIdentities, generateIdentity as generateAgeIdentity, type AgeIdentity } from './crypto/age.js';

@@ -139,6 +139,7 @@ export { decryptDocument, encryptDocument, readMetadata as readConfigMetadata } 
 export { ConfigKeyUnavailableException, recoverDataKey, wrapDataKey, type ConfigKms } from './config/keys/key-sources.js';
 export { parseIdentities as parseAgeIdentities, parseIdentity as parseAgeIdentity, parseRecipient as parseAgeRecipient, generateIdentity as generateAgeIdentity, identityToString as ageIdentityToString, ageEncrypt, ageDecrypt, armor as ageArmor, dearmor as ageDearmor, type AgeIdentity } from './crypto/age.js';
 export { loadAgeIdentities } from './config/keys/age-identities.js';
+export { splitArnRole, kmsArnRegion, kmsMasterKeyOf, stsSessionName, type KmsMasterKey } from './config/keys/kms-key.js';
 export { split as shamirSplit, combine as shamirCombine } from './config/shamir.js';
 export { creationRuleFor, findCreationRulesFile, matchCreationRule, CREATION_RULES_FILE, type CreationRule } from './config/creation-rules.js';
 export { isEncryptedText as isSopsEncryptedValue } from './config/value-cipher.js';

@@ -17,7 +17,8 @@ type Opts = Record<string, unknown>;
 
 function keyFlags(c: Command): Command {
   return c
-    .option('--kms <key>', 'Envelope KMS key id, ARN or alias (repeatable, or comma-separated)', collect)
+    .option('--kms <key>', 'KMS key id, ARN or alias; KEY_ARN+ROLE_ARN to use it as an IAM role (repeatable, or comma-separated)', collect)
+    .option('--aws-profile <name>', 'AWS profile (~/.aws) whose credentials and settings the --kms keys are used with (kept in the file)')
     .option('--age <recipient>', 'age X25519 recipient age1… (repeatable, or comma-separated)', collect)
     .option('--pgp <fingerprint>', 'PGP key fingerprint, through gpg (repeatable, or comma-separated)', collect)
     .option('--encryption-context <k=v>', 'KMS encryption context pair for --kms keys (repeatable)', collect);
@@ -35,6 +36,8 @@ export function registerConfigCommands(program: Command, sub: Sub, bind: Bind): 
     .option('--unencrypted-regex <re>', 'leave values whose key matches in clear')
     .option('--encrypted-suffix <s>', 'encrypt only values whose key ends with this')
     .option('--unencrypted-suffix <s>', 'leave values whose key ends with this in clear (default _unencrypted)')
+    .option('--encrypted-comment-regex <re>', 'encrypt only values after a comment that matches (and comments after it)')
+    .option('--unencrypted-comment-regex <re>', 'leave values after a comment that matches in clear')
     .option('--mac-only-encrypted', 'the MAC covers only encrypted values')
     .action(bind(async (ctx, file: string, o: Opts) => (await config()).configEncrypt(ctx, file, o)));
   sub(cfg, 'decrypt', 'decrypt a SOPS file (all or nothing: a bad MAC prints no plaintext)')

@@ -11,29 +11,38 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
   creationRuleFor, encryptNew, formatForPath, newMetadata, openConfig, parseEncryptedConfig, parsePathExpression, parsePlain,
-  readConfigMetadata, reencrypt, wrapDataKey, sourceOptions, CONFIG_FORMATS,
-  type ConfigFormat, type ConfigKeyOptions, type ConfigKeys, type ConfigKms, type CryptRules, type OpenedConfig,
+  readConfigMetadata, reencrypt, wrapDataKey, sourceOptions, splitArnRole, CONFIG_FORMATS,
+  type ConfigFormat, type ConfigKeyOptions, type ConfigKeys, type CryptRules, type OpenedConfig,
 } from '@envelope/core';
 import type { CliContext } from '../cli-context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { writeText } from '../io.js';
 import { assertWritable, writeAtomically } from '../util/atomic-output.js';
 import { gitSetup, preCommit } from './config-git.js';
+import { configKmsProvider, type ConfigKmsProvider } from './config-kms.js';
 
 type Opts = Record<string, unknown>;
 
 const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** Key-source options for the CLI: the profile's Kms (opened on first use), age identities and gpg from the environment. */
+const providers = new WeakMap<CliContext, ConfigKmsProvider>();
+
+/** The invocation's KMS per master key (config-kms.ts: `role`, `aws_profile`), opened on first use. */
+function kmsProvider(ctx: CliContext): ConfigKmsProvider {
+  let p = providers.get(ctx);
+  if (p === undefined) {
+    const created = configKmsProvider(ctx);
+    ctx.onClose(() => created.close());
+    providers.set(ctx, created);
+    p = created;
+  }
+  return p;
+}
+
+/** Key-source options for the CLI: a Kms per `kms` entry (opened on first use), age identities and gpg from the environment. */
 function keyOptions(ctx: CliContext): ConfigKeyOptions {
-  const kms = async (): Promise<ConfigKms> => {
-    const svc = await ctx.open();
-    return {
-      Encrypt: (req) => svc.kms.Encrypt(req, svc.caller),
-      Decrypt: (req) => svc.kms.Decrypt(req, svc.caller),
-    };
-  };
-  return { kms, env: { ...ctx.io.env } as NodeJS.ProcessEnv, random: ctx.random, clock: ctx.clock };
+  const provider = kmsProvider(ctx);
+  return { kms: (key) => provider.forKey(key), env: { ...ctx.io.env } as NodeJS.ProcessEnv, random: ctx.random, clock: ctx.clock };
 }
 
 function formatOf(file: string, given: unknown): ConfigFormat {
@@ -70,15 +79,20 @@ async function keysFor(ctx: CliContext, file: string, o: Opts): Promise<{ keys: 
   const age = ((o['age'] as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   const pgp = ((o['pgp'] as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   const rules: CryptRules = {};
-  for (const [flag, key] of [['encryptedRegex', 'encrypted_regex'], ['unencryptedRegex', 'unencrypted_regex'], ['encryptedSuffix', 'encrypted_suffix'], ['unencryptedSuffix', 'unencrypted_suffix']] as const) {
+  for (const [flag, key] of [['encryptedRegex', 'encrypted_regex'], ['unencryptedRegex', 'unencrypted_regex'], ['encryptedSuffix', 'encrypted_suffix'], ['unencryptedSuffix', 'unencrypted_suffix'], ['encryptedCommentRegex', 'encrypted_comment_regex'], ['unencryptedCommentRegex', 'unencrypted_comment_regex']] as const) {
     if (typeof o[flag] === 'string') rules[key] = o[flag] as string;
   }
   if (o['macOnlyEncrypted'] === true) rules.mac_only_encrypted = true;
   if (kmsIds.length + age.length + pgp.length > 0) {
-    const arns: string[] = [];
-    if (kmsIds.length > 0) {
-      const svc = await ctx.open();
-      for (const id of kmsIds) arns.push((await svc.kms.DescribeKey({ KeyId: id }, svc.caller)).KeyMetadata.Arn!);
+    // SOPS's `KEY_ARN+ROLE_ARN`; `--aws-profile` applies to every --kms key. A key id or alias is
+    // resolved to its ARN with DescribeKey, through the KMS (and role) the key will be used with.
+    const awsProfile = typeof o['awsProfile'] === 'string' && o['awsProfile'] !== '' ? o['awsProfile'] : undefined;
+    const kmsKeys: { arn: string; role?: string; aws_profile?: string }[] = [];
+    for (const spec of kmsIds) {
+      const { arn: id, role } = splitArnRole(spec);
+      const key = { arn: id, ...(role ? { role } : {}), ...(awsProfile ? { awsProfile } : {}) };
+      const arn = id.startsWith('arn:') ? id : ((await (await kmsProvider(ctx).forKey(key)).DescribeKey({ KeyId: id })).KeyMetadata?.Arn ?? id);
+      kmsKeys.push({ arn, ...(role ? { role } : {}), ...(awsProfile ? { aws_profile: awsProfile } : {}) });
     }
     const ctxPairs = (o['encryptionContext'] as string[] | undefined) ?? [];
     const context = Object.fromEntries(ctxPairs.map((p) => {
@@ -86,7 +100,7 @@ async function keysFor(ctx: CliContext, file: string, o: Opts): Promise<{ keys: 
       if (i <= 0) throw new UsageError(`--encryption-context expects key=value, got ${JSON.stringify(p)}`);
       return [p.slice(0, i), p.slice(i + 1)];
     }));
-    return { keys: { kms: arns.map((arn) => ({ arn, ...(ctxPairs.length > 0 ? { context } : {}) })), age, pgp }, rules };
+    return { keys: { kms: kmsKeys.map((k) => ({ ...k, ...(ctxPairs.length > 0 ? { context } : {}) })), age, pgp }, rules };
   }
   const rule = await creationRuleFor(ctx.path(file));
   if (rule === undefined) throw new UsageError('no master keys: give --kms, --age or --pgp, or add a creation rule to .sops.yaml');

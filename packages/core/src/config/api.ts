@@ -15,14 +15,18 @@ import { formatForPath, parseEncrypted, parsePlain } from './stores/index.js';
 import { fromJs, stringify } from './stores/json.js';
 import { YamlDocument } from './stores/yaml.js';
 import { recoverDataKey, wrapDataKey, type ConfigKms, type KeySourceOptions } from './keys/key-sources.js';
+import { splitArnRole, type KmsMasterKey } from './keys/kms-key.js';
 import { loadAgeIdentities } from './keys/age-identities.js';
 import type { GpgOptions } from './keys/pgp.js';
 import type { IvStash } from './value-cipher.js';
 import type { AgeIdentity } from '../crypto/age.js';
 
 export interface ConfigKeyOptions {
-  /** Kms for `kms` entries (an object, or a function opening it on first use). */
-  readonly kms?: ConfigKms | (() => Promise<ConfigKms>);
+  /**
+   * Kms for `kms` entries: an object, or a function opening it on first use for each entry's key
+   * (its ARN, `role` and `aws_profile`: the function decides the credentials the calls use).
+   */
+  readonly kms?: ConfigKms | ((key: KmsMasterKey) => Promise<ConfigKms>);
   /** age identities (default: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, ~/.config/sops/age/keys.txt). */
   readonly ageIdentities?: readonly AgeIdentity[] | (() => Promise<AgeIdentity[]>);
   /** gpg options, or false to never run gpg (default: gpg from PATH). */
@@ -34,6 +38,7 @@ export interface ConfigKeyOptions {
 
 /** Master keys for a new file: one group, or several (Shamir) with a threshold. */
 export interface ConfigKeys {
+  /** KMS keys: ARNs (`KEY_ARN+ROLE_ARN` as in SOPS), or entries with `context`, `role`, `aws_profile`. */
   readonly kms?: readonly (string | { arn: string; context?: Record<string, string>; role?: string; aws_profile?: string })[];
   readonly age?: readonly string[];
   readonly pgp?: readonly string[];
@@ -59,7 +64,7 @@ export function keyGroupsOf(keys: ConfigKeys): KeyEntry[][] {
   if (keys.keyGroups && keys.keyGroups.length > 0) return keys.keyGroups.map((g) => keyGroupsOf(g)[0] ?? []);
   const g: KeyEntry[] = [];
   for (const k of keys.kms ?? []) {
-    const f = typeof k === 'string' ? { arn: k } : k;
+    const f: { arn: string; context?: Record<string, string>; role?: string; aws_profile?: string } = typeof k === 'string' ? splitArnRole(k) : k;
     g.push({ type: 'kms', fields: { arn: f.arn, ...(f.role ? { role: f.role } : {}), ...(f.context && Object.keys(f.context).length > 0 ? { context: f.context } : {}), aws_profile: f.aws_profile ?? '' } });
   }
   for (const r of keys.age ?? []) g.push({ type: 'age', fields: { recipient: r } });

@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationException } from '../errors.js';
 import type { ConfigKeys } from './api.js';
 import { goRegex, type CryptRules } from './metadata.js';
+import { splitArnRole } from './keys/kms-key.js';
 
 export const CREATION_RULES_FILE = '.sops.yaml';
 const MAX_DEPTH = 100;
@@ -46,8 +47,8 @@ function kmsList(v: unknown, profile: string | undefined): KmsSpec[] {
     });
   }
   return list(v, 'kms').map((s) => {
-    const [arn, role] = s.split('+');
-    return { arn: arn!, ...(role ? { role } : {}), ...(profile ? { aws_profile: profile } : {}) };
+    const { arn, role } = splitArnRole(s);
+    return { arn, ...(role ? { role } : {}), ...(profile ? { aws_profile: profile } : {}) };
   });
 }
 
@@ -77,7 +78,8 @@ export function matchCreationRule(text: string, configDir: string, filePath: str
     let keys: ConfigKeys;
     if (Array.isArray(groups) && groups.length > 0) {
       const threshold = Number(raw['shamir_threshold'] ?? 0);
-      keys = { keyGroups: groups.map((g) => keysOf(g as Record<string, unknown>, profile)), ...(threshold > 0 ? { shamirThreshold: threshold } : {}) };
+      // As in SOPS, the rule's aws_profile applies to its top-level kms keys, not to key_groups entries (they name their own).
+      keys = { keyGroups: groups.map((g) => keysOf(g as Record<string, unknown>, undefined)), ...(threshold > 0 ? { shamirThreshold: threshold } : {}) };
     } else keys = keysOf(raw, profile);
     const cr: CryptRules = {};
     for (const f of RULE_FIELDS) if (typeof raw[f] === 'string' && raw[f] !== '') cr[f] = raw[f] as string;

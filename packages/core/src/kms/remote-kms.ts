@@ -13,6 +13,7 @@
  * imported on first use only, so loading @envelope/core does not load it.
  */
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms';
+import type { FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
 import { KmsError, UnsupportedOperationException } from '../errors.js';
 import { DEFAULT_REGION } from './constants.js';
 import type { Kms } from './kms.js';
@@ -42,6 +43,13 @@ export interface RemoteKmsOptions {
   readonly credentials?: KMSClientConfig['credentials'];
   /** Attempts per request, retries included (default: the SDK's, 3). */
   readonly maxAttempts?: number;
+  /**
+   * Make the calls as an IAM role: the credentials above (or the profile's) call STS AssumeRole
+   * for it — at the same endpoint when one is set (`envelope serve` answers STS too), else AWS
+   * STS for the region — and the KMS requests are signed with the session (refreshed before it
+   * expires). As SOPS does for a `kms` entry's `role`.
+   */
+  readonly assumeRole?: { readonly roleArn: string; readonly sessionName: string };
 }
 
 /** Node's codes for an endpoint that cannot be reached at all. */
@@ -107,12 +115,17 @@ export class RemoteKms {
     }
     const kmsSdk = await loadKmsSdk();
     let credentials = opts.credentials;
-    if (credentials === undefined) {
-      const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-      credentials = fromNodeProviderChain(opts.profile !== undefined ? { profile: opts.profile } : {});
-    }
+    const providers = credentials === undefined || opts.assumeRole !== undefined ? await import('@aws-sdk/credential-providers') : undefined;
+    if (credentials === undefined) credentials = providers!.fromNodeProviderChain(opts.profile !== undefined ? { profile: opts.profile } : {});
     const region = opts.region ?? (await sdkRegion(kmsSdk, opts.profile)) ?? DEFAULT_REGION;
     const endpoint = opts.endpoint ?? (opts.profile !== undefined ? await configuredEndpoint(opts.profile) : undefined);
+    if (opts.assumeRole !== undefined) {
+      credentials = providers!.fromTemporaryCredentials({
+        params: { RoleArn: opts.assumeRole.roleArn, RoleSessionName: opts.assumeRole.sessionName },
+        masterCredentials: credentials as FromTemporaryCredentialsOptions['masterCredentials'],
+        clientConfig: { region, ...(endpoint !== undefined ? { endpoint } : {}), ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}) },
+      });
+    }
     return new RemoteKms(kmsSdk, { ...opts, ...(endpoint !== undefined ? { endpoint } : {}) }, region, credentials);
   }
 

@@ -11,6 +11,7 @@ import { combine, split } from '../shamir.js';
 import type { KeyEntry, KeySourceType, SopsMetadata } from '../metadata.js';
 import { ageDecrypt, ageEncrypt, armor, dearmor, type AgeIdentity } from '../../crypto/age.js';
 import { gpgDecrypt, gpgEncrypt, type GpgOptions } from './pgp.js';
+import { kmsMasterKeyOf, type KmsMasterKey } from './kms-key.js';
 
 /** The part of a Kms a config file needs (the embedded Kms and AWS SDK-shaped clients fit). */
 export interface ConfigKms {
@@ -19,8 +20,11 @@ export interface ConfigKms {
 }
 
 export interface KeySourceOptions {
-  /** The Kms for `kms` entries (opened on first use). */
-  readonly kms?: () => Promise<ConfigKms>;
+  /**
+   * The Kms for a `kms` entry (opened on first use): given the entry's key ARN, `role` and
+   * `aws_profile`, it returns a Kms whose calls act as that role / with that profile.
+   */
+  readonly kms?: (key: KmsMasterKey) => Promise<ConfigKms>;
   /** age identities for `age` entries (loaded on first use). */
   readonly ageIdentities?: () => Promise<AgeIdentity[]>;
   /** gpg for `pgp` entries; false disables PGP. */
@@ -42,7 +46,9 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 export function describeEntry(e: KeyEntry): string {
   const f = e.fields;
   const id = f['recipient'] ?? f['fp'] ?? f['arn'] ?? f['resource_id'] ?? f['vault_url'] ?? f['key_name'] ?? f['key_id'] ?? '?';
-  return `${e.type} ${String(id)}`;
+  if (e.type !== 'kms') return `${e.type} ${String(id)}`;
+  const k = kmsMasterKeyOf(e);
+  return `kms ${k.arn}${k.role ? `+${k.role}` : ''}${k.awsProfile ? ` (AWS profile ${k.awsProfile})` : ''}`;
 }
 
 function contextOf(e: KeyEntry): Record<string, string> | undefined {
@@ -67,7 +73,7 @@ async function unwrapOne(e: KeyEntry, o: KeySourceOptions, ids: { cached?: Promi
       return gpgDecrypt(o.gpg, enc);
     case 'kms': {
       if (o.kms === undefined) throw new Error('no KMS configured');
-      const kms = await o.kms();
+      const kms = await o.kms(kmsMasterKeyOf(e));
       const ctx = contextOf(e);
       const r = await kms.Decrypt({ CiphertextBlob: new Uint8Array(Buffer.from(enc, 'base64')), KeyId: String(e.fields['arn']), ...(ctx ? { EncryptionContext: ctx } : {}) });
       if (!r.Plaintext) throw new Error('Decrypt returned no plaintext');
@@ -131,7 +137,7 @@ async function wrapOne(e: KeyEntry, part: Uint8Array, o: KeySourceOptions): Prom
       return;
     case 'kms': {
       if (o.kms === undefined) throw new Error('no KMS configured');
-      const kms = await o.kms();
+      const kms = await o.kms(kmsMasterKeyOf(e));
       const ctx = contextOf(e);
       const r = await kms.Encrypt({ KeyId: String(e.fields['arn']), Plaintext: part, ...(ctx ? { EncryptionContext: ctx } : {}) });
       if (!r.CiphertextBlob) throw new Error('Encrypt returned no ciphertext');
