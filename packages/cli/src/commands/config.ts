@@ -73,6 +73,9 @@ async function emit(ctx: CliContext, target: string, bytes: Uint8Array, force: b
   });
 }
 
+/** The settings that choose which values are encrypted; SOPS allows one per file. */
+const RULE_NAMES = ['encrypted_suffix', 'unencrypted_suffix', 'encrypted_regex', 'unencrypted_regex', 'encrypted_comment_regex', 'unencrypted_comment_regex'] as const;
+
 /** Master keys from the flags, else from the nearest .sops.yaml rule. */
 async function keysFor(ctx: CliContext, file: string, o: Opts): Promise<{ keys: ConfigKeys; rules: CryptRules }> {
   const kmsIds = ((o['kms'] as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -119,6 +122,13 @@ export async function configEncrypt(ctx: CliContext, file: string, o: Opts): Pro
   const doc = parsePlain(input, format);
   if (format !== 'binary' && doc.getMetadata() !== undefined) throw new UsageError(`${file} is already encrypted (it has a sops block); use "envelope config updatekeys" or "rotate"`);
   const { keys, rules } = await keysFor(ctx, file, o);
+  const given = RULE_NAMES.filter((k) => rules[k] !== undefined);
+  if (format === 'binary' && (given.length > 0 || rules.mac_only_encrypted)) {
+    // As SOPS: a binary file is one value, always encrypted.
+    await ctx.note(`envelope: ${[...given, ...(rules.mac_only_encrypted ? ['mac_only_encrypted'] : [])].join(', ')} ignored: a binary file is one value, always encrypted`);
+    for (const k of given) delete rules[k];
+    delete rules.mac_only_encrypted;
+  } else if (given.length > 1) throw new UsageError(`cannot use more than one of ${RULE_NAMES.join(', ')} in the same file (got ${given.join(', ')})`);
   const out = await encryptNew(doc, newMetadata(keys, rules), keyOptions(ctx));
   await emit(ctx, o['inPlace'] === true ? file : ((o['output'] as string | undefined) ?? '-'), out, o['inPlace'] === true || o['force'] === true);
 }

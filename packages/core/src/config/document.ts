@@ -25,6 +25,13 @@ export interface Leaf {
   readonly comment: boolean;
   /** Other container paths a comment may have been encrypted under by another writer (tried on decrypt). */
   readonly altPaths?: readonly (readonly string[])[];
+  /**
+   * Where the leaf sits, for SOPS's comment rules (comment-rules.ts): for each level from the root,
+   * the index of the item holding it among its container's non-comment items (nulls and empty
+   * collections included); for a comment, its last entry is the number of such items before it.
+   * Stores whose leaves are told apart by their paths alone (no lists, no nulls) leave it out.
+   */
+  readonly scope?: readonly number[];
   get(): LeafValue;
   /** Replaces the value; `encrypted` says whether `v` is an `ENC[…]` string (so a store can keep styles). */
   set(v: LeafValue, encrypted: boolean): void;

@@ -117,11 +117,8 @@ function sortKeys<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
 }
 
-/** Which rule decides whether the leaf at `path` is encrypted (SOPS's shouldBeEncrypted, without comment rules). */
+/** Whether the path rules encrypt the leaf at `path` (SOPS's shouldBeEncrypted; the comment rules are in comment-rules.ts). */
 export function shouldEncrypt(rules: CryptRules, path: readonly string[]): boolean {
-  if (rules.unencrypted_comment_regex !== undefined || rules.encrypted_comment_regex !== undefined) {
-    throw new ValidationException('encrypted_comment_regex and unencrypted_comment_regex are not supported by envelope config');
-  }
   let encrypted = true;
   const uSuffix = rules.unencrypted_suffix ?? (RULE_KEYS.every((k) => rules[k] === undefined) ? '_unencrypted' : undefined);
   if (uSuffix) encrypted = !path.some((p) => p.endsWith(uSuffix));

@@ -14,6 +14,7 @@ import type { ConfigDocument, MetadataSnapshot } from './document.js';
 import { parseMetadata, metadataToObject, shouldEncrypt, type SopsMetadata } from './metadata.js';
 import { IV_BYTES, IvStash, decryptValue, encryptValue, isEncryptedText, pathAad } from './value-cipher.js';
 import { strValue, textOf, type LeafValue } from './values.js';
+import { applyCommentRules, assertCommentCiphertext, CommentStack, hasCommentRules } from './comment-rules.js';
 
 /** Bytes prefixed to the MAC input when only encrypted values are MAC'd (SOPS's constant). */
 const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
@@ -44,9 +45,11 @@ export function decryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: 
   const hash = createHash('sha512');
   if (md.mac_only_encrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
   const pending: (() => void)[] = [];
+  const comments = hasCommentRules(md) ? new CommentStack() : undefined;
   for (const leaf of doc.leaves()) {
-    const enc = shouldEncrypt(md, leaf.path);
     const cur = leaf.get();
+    let enc = shouldEncrypt(md, leaf.path);
+    if (comments) enc = applyCommentRules(md, enc, comments.visit(leaf, leaf.comment ? textOf(cur) : ''), leaf.comment);
     if (leaf.comment) {
       const t = textOf(cur);
       if (!enc || !isEncryptedText(t)) continue;
@@ -107,13 +110,17 @@ export function encryptDocument(doc: ConfigDocument, md: SopsMetadata, dataKey: 
     const known = o.stash?.find(aad, v, dataKey);
     return known?.text ?? encryptValue(dataKey, v, aad, known?.iv ?? o.random(IV_BYTES));
   };
+  const comments = hasCommentRules(md) ? new CommentStack() : undefined;
   for (const leaf of doc.leaves()) {
-    const enc = shouldEncrypt(md, leaf.path);
     const v = leaf.get();
+    let enc = shouldEncrypt(md, leaf.path);
+    if (comments) enc = applyCommentRules(md, enc, comments.visit(leaf, leaf.comment ? textOf(v) : ''), leaf.comment);
     if (!leaf.comment && (!md.mac_only_encrypted || enc)) hash.update(v.bytes);
     if (!enc || v.bytes.length === 0) continue;
     const aad = pathAad(leaf.path);
-    leaf.set(strValue(seal(aad, v)), true);
+    const sealed = seal(aad, v);
+    if (leaf.comment && comments) assertCommentCiphertext(md, sealed);
+    leaf.set(strValue(sealed), true);
   }
   md.lastmodified = rfc3339Seconds(o.clock());
   const mac = strValue(hash.digest('hex').toUpperCase());

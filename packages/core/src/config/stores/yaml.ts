@@ -104,6 +104,7 @@ function commentLeaves(
   path: readonly string[],
   altPaths: (readonly string[])[],
   out: Leaf[],
+  scope: readonly number[],
 ): void {
   const text = node[prop];
   if (typeof text !== 'string' || text === '') return;
@@ -114,6 +115,7 @@ function commentLeaves(
       path,
       comment: true,
       altPaths,
+      scope,
       get: () => commentValue(lines[i]!),
       set: (v) => {
         lines[i] = textOf(v);
@@ -133,43 +135,50 @@ function keyOf(pair: Pair, path: readonly string[]): string {
   throw new ValidationException(`a mapping key under ${pathLabel(path)} is not a string (only string keys are supported)`);
 }
 
-function walk(node: unknown, path: readonly string[], parentPath: readonly string[] | undefined, out: Leaf[]): void {
+/**
+ * The leaves under `node` in document order. `scope` is the place of `node`'s items (document.ts
+ * `Leaf.scope`); comments come in SOPS's order: a value's line comment before the value.
+ */
+function walk(node: unknown, path: readonly string[], parentPath: readonly string[] | undefined, out: Leaf[], scope: readonly number[]): void {
   if (isMap(node) || isSeq(node)) {
     const alts = parentPath ? [parentPath] : [];
-    commentLeaves(node, 'commentBefore', path, alts, out);
-    for (const item of node.items as unknown[]) {
+    const items = node.items as unknown[];
+    commentLeaves(node, 'commentBefore', path, alts, out, [...scope, 0]);
+    items.forEach((item, index) => {
+      const at = [...scope, index];
       if (isPair(item)) {
         const key = keyOf(item, path);
         if (isScalar(item.key)) {
-          commentLeaves(item.key, 'commentBefore', path, [], out);
-          commentLeaves(item.key, 'comment', path, [], out);
+          commentLeaves(item.key, 'commentBefore', path, [], out, at);
+          commentLeaves(item.key, 'comment', path, [], out, at);
         }
         const child = [...path, key];
         const v = item.value;
         if (isScalar(v)) {
-          commentLeaves(v, 'commentBefore', path, [child], out);
-          pushScalar(v, child, out);
-          commentLeaves(v, 'comment', path, [child], out);
+          commentLeaves(v, 'commentBefore', path, [child], out, at);
+          commentLeaves(v, 'comment', path, [child], out, at);
+          pushScalar(v, child, out, at);
         } else if (isCollection(v)) {
-          walk(v, child, path, out);
+          walk(v, child, path, out, at);
         }
       } else if (isScalar(item)) {
-        commentLeaves(item, 'commentBefore', path, [], out);
-        pushScalar(item, path, out);
-        commentLeaves(item, 'comment', path, [], out);
+        commentLeaves(item, 'commentBefore', path, [], out, at);
+        commentLeaves(item, 'comment', path, [], out, at);
+        pushScalar(item, path, out, at);
       } else {
-        walk(item, path, path, out);
+        walk(item, path, path, out, at);
       }
-    }
-    commentLeaves(node, 'comment', path, alts, out);
+    });
+    commentLeaves(node, 'comment', path, alts, out, [...scope, items.length]);
   }
 }
 
-function pushScalar(s: Scalar, path: readonly string[], out: Leaf[]): void {
+function pushScalar(s: Scalar, path: readonly string[], out: Leaf[], scope: readonly number[]): void {
   if (scalarLeafValue(s) === undefined) return;
   out.push({
     path,
     comment: false,
+    scope,
     get: () => scalarLeafValue(s)!,
     set: (v, encrypted) => applyLeafValue(s, v, encrypted),
   });
@@ -270,19 +279,21 @@ export class YamlDocument implements ConfigDocument {
 
   leaves(): Leaf[] {
     const out: Leaf[] = [];
-    for (const d of this.docs) {
-      commentLeaves(d, 'commentBefore', [], [], out);
-      if (isMap(d.contents)) {
-        const m = d.contents;
+    for (const [di, d] of this.docs.entries()) {
+      // Each YAML document is a tree of its own (SOPS's branches): the first scope entry tells them apart.
+      commentLeaves(d, 'commentBefore', [], [], out, [di, 0]);
+      const m = isMap(d.contents) ? d.contents : undefined;
+      const data = m?.items.filter((p) => !(isScalar(p.key) && p.key.value === 'sops')) ?? [];
+      if (m !== undefined) {
         const saved = m.items;
-        m.items = saved.filter((p) => !(isScalar(p.key) && p.key.value === 'sops'));
+        m.items = data;
         try {
-          walk(m, [], undefined, out);
+          walk(m, [], undefined, out, [di]);
         } finally {
           m.items = saved;
         }
       }
-      commentLeaves(d, 'comment', [], [], out);
+      commentLeaves(d, 'comment', [], [], out, [di, data.length]);
     }
     return out;
   }
