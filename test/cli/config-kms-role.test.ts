@@ -20,6 +20,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { loadConfig, MasterKeyKms } from '@envelope/core';
 import { cli, spawnCli, spawnServe, tempHome, type CliResult } from './helpers.js';
 
 const ACCOUNT = '111122223333';
@@ -197,6 +198,25 @@ describe('config files: kms role and aws_profile', function () {
       // dev's own credentials are refused by the key policy.
       const denied = await run(AWS_CLI, ['kms', 'decrypt', '--ciphertext-blob', `fileb://${blob}`, '--key-id', keyArn, '--endpoint-url', endpoint, '--profile', 'dev'], { env: awsEnv }).catch((e: { stderr: string }) => e);
       assert.match((denied as { stderr: string }).stderr, /AccessDeniedException/);
+    });
+    it('Node API: loadConfig with a core MasterKeyKms uses the file\'s role and aws_profile', async () => {
+      const vars = { AWS_CONFIG_FILE: join(userHome, '.aws', 'config'), AWS_SHARED_CREDENTIALS_FILE: join(userHome, '.aws', 'credentials') };
+      const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, vars);
+      const keys = new MasterKeyKms({ sessionName: 'node-api' });
+      try {
+        assert.deepEqual(await loadConfig(join(repo, 'app.yaml'), { kms: (k) => keys.forKey(k), gpg: false }), parseYaml(PLAIN));
+        // Without the role the key policy refuses dev.
+        await assert.rejects(loadConfig(join(repo, 'no-role.yaml'), { kms: (k) => keys.forKey(k), gpg: false }), (e: Error) => e.name === 'ConfigKeyUnavailableException' && /AccessDeniedException/.test(e.message));
+      } finally {
+        keys.close();
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+      const events = (await admin(['--json', 'audit', 'query', '--principal', `arn:aws:sts::${ACCOUNT}:assumed-role/sops-decrypter/node-api`, '--event', 'Decrypt'])).out;
+      assert.match(events, /assumed-role\/sops-decrypter\/node-api/);
     });
   });
 

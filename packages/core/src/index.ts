@@ -51,6 +51,7 @@ export {
 // --- one KMS interface, two implementations: the embedded Kms and a remote one (remote work) ---
 export { KMS_API_OPERATIONS, type KmsApi, type KmsOperationName } from './kms/kms-api.js';
 export { RemoteKms, loadKmsSdk, kmsErrorFromSdk, awsProfileExists, type RemoteKmsOptions } from './kms/remote-kms.js';
+export { MasterKeyKms, type MasterKeyKmsOptions, type MasterKeyRef } from './kms/master-key-kms.js';
 export { keyringFor, type KeyringForOptions } from './keyrings/keyring-for.js';
 
 // --- policy / audit / iam (access-control work) ---
