@@ -169,6 +169,11 @@ describe('config files: kms role and aws_profile', function () {
       assert.match(n.stderr, /nobody/);
       // The same file decrypts with the role (nothing else changed).
       assert.equal((await envelope(['config', 'decrypt', 'app.yaml'])).out, PLAIN);
+      // An entry without aws_profile uses the invocation's KMS: --endpoint-url with dev's keys in the environment, as the role.
+      await writeFile(join(repo, 'env-creds.yaml'), text.replace(/aws_profile: dev/, 'aws_profile: ""'));
+      const e = await envelope(['--endpoint-url', endpoint, 'config', 'decrypt', 'env-creds.yaml'], { AWS_ACCESS_KEY_ID: devKey.id, AWS_SECRET_ACCESS_KEY: devKey.secret });
+      assert.equal(e.code, 0, e.stderr);
+      assert.equal(e.out, PLAIN);
     });
 
     it('--kms KEY_ARN+ROLE_ARN --aws-profile on the command line; the AWS CLI, as the role, decrypts the data key blob', async () => {
