@@ -148,4 +148,15 @@ notencarray:
     assert.match(enc, /^sops_encrypted_comment_regex=sops:enc$/m);
     await roundTrip(text, enc, 'dotenv');
   });
+
+  it('INI files: a comment covers the next key of its section only', async () => {
+    const text = '[db]\nhost = h\n; sops:enc\npassword = p\nuser = u\n[api]\nkey = k\n';
+    const enc = await encrypt(text, { encrypted_comment_regex: 'sops:enc' }, 'ini');
+    const body = enc.slice(0, enc.indexOf('[sops]'));
+    assert.match(body, /^host = h$/m);
+    assert.match(body, /^password = ENC\[AES256_GCM,/m);
+    assert.match(body, /^user = u$/m);
+    assert.match(body, /^key = k$/m);
+    await roundTrip(text, enc, 'ini');
+  });
 });
