@@ -133,6 +133,11 @@ describe('in-place header rewrite (reencrypt --rewrap)', function () {
     await assert.rejects(rewriteHeaderInPlace(l.file, l.oldHeader, l.newHeader), /hard links/);
     assert.deepEqual(await readFile(l.file), Buffer.from(l.ct));
 
+    // A file this user may not write (as root, mode bits do not stop us: the EACCES is injected).
+    const ro = await prepared();
+    const denyWrite: RewriteFs = { ...nodeRewriteFs, open: async (p, flags, mode) => { if (p === ro.file && flags !== 0) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }); return nodeRewriteFs.open(p, flags, mode); } };
+    assert.match(String(await inPlaceBlocker(ro.file, ro.oldHeader.length, ro.newHeader.length, denyWrite)), /not writable/);
+
     // The header we rewrapped from is no longer the file's (another writer got there first).
     const c = await prepared();
     const other = await prepared();

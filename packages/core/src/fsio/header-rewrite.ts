@@ -112,10 +112,15 @@ async function fingerprintOf(h: RewriteHandle, headerLength: number, size: numbe
 
 /**
  * Why the header of `path` cannot be rewritten in place with a header of `newLength` bytes
- * (undefined: it can). Reasons: another length, not a regular file, several hard links.
+ * (undefined: it can). Reasons: another length, not a regular file, several hard links, no write access.
  */
 export async function inPlaceBlocker(path: string, oldLength: number, newLength: number, fs: RewriteFs = nodeRewriteFs): Promise<string | undefined> {
-  const h = await fs.open(await fs.realpath(path), constants.O_RDONLY);
+  const h = await fs.open(await fs.realpath(path), constants.O_RDWR).catch((e: unknown) => {
+    // A read-only file in a writable directory can still be replaced (rename), as before.
+    if (code(e) === 'EACCES' || code(e) === 'EPERM') return undefined;
+    throw e;
+  });
+  if (h === undefined) return 'the file is not writable by this user (replacing it needs only its directory)';
   try {
     const st = await h.stat({ bigint: true });
     return whyNotInPlace({ oldLength, newLength, isFile: st.isFile(), nlink: Number(st.nlink) });
