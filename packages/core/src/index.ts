@@ -127,6 +127,12 @@ export { ReplicationJournal, JOURNAL_FILE } from './workflows/replication-journa
 // --- file outputs and crash leftovers (docs/CLI.md "Outputs") ---
 export { planOutput, openOutput, openOutputPath, pathKind, namedWriteError, handleWritable, type OutputPlan, type OutputFile, type PathKind } from './fsio/output-file.js';
 export { selfOwner, ownerAlive, ownedTempPath, ownerOfTempName, sweepStaleTemps, processStartTime, type Owner } from './fsio/owner.js';
+// --- in-place header rewrite of `reencrypt --rewrap` (docs/CLI.md "reencrypt") ---
+export {
+  rewriteHeaderInPlace, recoverHeaderRewrite, recoverHeaderRewritesIn, inPlaceBlocker, nodeRewriteFs, HeaderRewriteConflict,
+  type RewriteFs, type RewriteHandle, type RewriteStep, type HeaderRewriteOptions, type RecoveryResult,
+} from './fsio/header-rewrite.js';
+export { journalPathFor, type FoundHeader } from './fsio/rewrite-journal.js';
 
 // --- config files, SOPS-compatible (docs/CONFIG.md) ---
 export {

@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -16,6 +17,7 @@ import {
   readHeader,
   rewrapHeader,
 } from '@envelope/core/streams'; // the lean entry: the package root also loads config/YAML, age, the pure-JS cipher
+import { HeaderRewriteConflict, inPlaceBlocker, recoverHeaderRewrite, recoverHeaderRewritesIn, rewriteHeaderInPlace } from '@envelope/core/outputs';
 import type { CliContext } from '../cli-context.js';
 import { CliRuntimeError, UsageError } from '../errors.js';
 import { assertWritable, pipeToTarget, stdoutAlias, writeAtomically } from '../util/atomic-output.js';
@@ -85,6 +87,31 @@ async function inputSize(path: string): Promise<number | undefined> {
   });
   if (s.isDirectory()) throw new UsageError(`${path} is a directory`);
   return s.size;
+}
+
+/**
+ * Finishes an interrupted in-place header rewrite of `path` (a crashed `reencrypt --rewrap`) before
+ * the file is read: its journal holds the new header, which is written again (docs/CLI.md
+ * "reencrypt"). A reader goes on when that is impossible (e.g. no write access); a writer (`strict`)
+ * fails instead, also when a live process holds the journal.
+ */
+async function settleHeaderRewrite(ctx: CliContext, path: string, strict = false): Promise<void> {
+  if (path === '-') return;
+  let r;
+  try {
+    r = await recoverHeaderRewrite(path);
+  } catch (e) {
+    if (strict) throw e;
+    await ctx.note(`warning: could not finish an interrupted header rewrite of ${path}: ${(e as Error).message}`);
+    return;
+  }
+  if (r.status === 'completed') {
+    await ctx.note(`finished an interrupted 'reencrypt --rewrap' of ${path}: wrote its new header (the file had the ${r.found} header)`);
+  } else if (r.status === 'discarded') {
+    await ctx.note(`removed a stale header-rewrite journal of ${path} (${r.reason}); the file was not changed`);
+  } else if (r.status === 'busy' && strict) {
+    throw new HeaderRewriteConflict(`process ${r.pid} is rewriting the header of ${path}; try again when it has finished`);
+  }
 }
 
 /** stdin as a stream; a file through a feed that reuses its read buffers (util/file-feed.ts). */
@@ -166,6 +193,7 @@ export async function decryptCommand(ctx: CliContext, args: DecryptArgs): Promis
   if (output !== '-' && output === input) throw new UsageError('the output must differ from the input');
   const context = parseKeyValues(args.context, '--context');
   await inputSize(input);
+  await settleHeaderRewrite(ctx, input);
   await assertWritable({ path: output, force: args.force === true });
   const services = await ctx.kms();
   const keyring = args.keys !== undefined && args.keys.length > 0 ? services.keyring(args.keys) : services.discoveryKeyring();
@@ -198,6 +226,7 @@ export async function inspectCommand(ctx: CliContext, file: string): Promise<voi
   const path = ctx.path(file);
   if (path === '-') throw new UsageError('inspect needs a file (it reads the header and the file size)');
   await inputSize(path);
+  await settleHeaderRewrite(ctx, path);
   const source = await fileSource(path);
   try {
     const header = await readHeader(source);
@@ -215,6 +244,7 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
   const output = ctx.path(args.output ?? args.input);
   const inPlace = output === input;
   await inputSize(input);
+  await settleHeaderRewrite(ctx, input, inPlace);
   if (!inPlace) await assertWritable({ path: output, force: args.force === true });
   const context = parseKeyValues(args.context, '--context');
   const services = await ctx.kms();
@@ -227,12 +257,26 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
     if (args.rewrap === true) {
       // Only the header changes: new wrapped data keys, same data key, same body bytes.
       const rewrapped = await rewrapHeader(source, { decryptKeyring, encryptKeyring, ...(context !== undefined ? { context } : {}) });
+      const summary = { Operation: 'ReEncrypt', Mode: 'rewrap', Input: args.input, Output: output, KeyIds: [...args.keys], HeaderBytes: rewrapped.header.length };
+      let fallback: string | undefined;
+      if (inPlace) {
+        // Same length: the new header is written over the old one (journaled; the body is not read or written).
+        const oldHeader = new Uint8Array(await source.read(0, rewrapped.bodyOffset));
+        fallback = await inPlaceBlocker(input, oldHeader.length, rewrapped.header.length);
+        if (fallback === undefined) {
+          const { bytesWritten } = await rewriteHeaderInPlace(input, oldHeader, rewrapped.header);
+          await recoverHeaderRewritesIn(dirname(input)); // sweep: other files' journals left by crashed rewraps
+          await report(ctx, output, { ...summary, InPlace: true, BytesWritten: bytesWritten }, `ReEncrypt: rewrote the header of ${output} in place (${bytesWritten} bytes written)`);
+          return;
+        }
+        await ctx.note(`reencrypt --rewrap: ${fallback}; rewriting the whole file instead (time proportional to its size)`);
+      }
       await writeAtomically(output, ctx.tempSuffix(), async (sink) => {
         await new Promise<void>((res, rej) => sink.write(rewrapped.header, (e) => (e ? rej(e) : res())));
         const body = createReadStream(input, { start: rewrapped.bodyOffset, highWaterMark: 1 << 20 });
         await pipeline(body, sink, ctx.io.signal ? { signal: ctx.io.signal } : {});
       });
-      await report(ctx, output, { Operation: 'ReEncrypt', Mode: 'rewrap', Input: args.input, Output: output, KeyIds: [...args.keys], HeaderBytes: rewrapped.header.length });
+      await report(ctx, output, { ...summary, InPlace: false, BytesWritten: source.size - rewrapped.bodyOffset + rewrapped.header.length, ...(fallback !== undefined ? { FullRewriteReason: fallback } : {}) });
       return;
     }
   } finally {
@@ -249,6 +293,6 @@ export async function reencryptCommand(ctx: CliContext, args: ReencryptArgs): Pr
 }
 
 /** Summary: on stdout with --json (unless stdout carries the data), else a note on stderr. */
-async function report(ctx: CliContext, output: string, summary: Record<string, unknown>): Promise<void> {
-  if (output !== '-') await ctx.done(summary, `${String(summary['Operation'])}: wrote ${output}`);
+async function report(ctx: CliContext, output: string, summary: Record<string, unknown>, text?: string): Promise<void> {
+  if (output !== '-') await ctx.done(summary, text ?? `${String(summary['Operation'])}: wrote ${output}`);
 }
