@@ -90,6 +90,9 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   private readonly problemTimers = new Map<string, NodeJS.Timeout>();
   /** The document of the focused Encrypted Editor, for commands run from its menus. */
   activeUri: vscode.Uri | undefined;
+  private readonly activeEmitter = new vscode.EventEmitter<void>();
+  /** The focused editor changed, or its document was opened, saved or got new keys (status bar). */
+  readonly onDidChangeActiveDocument = this.activeEmitter.event;
 
   private readonly files: EditorFileKind;
 
@@ -149,9 +152,11 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     set.add(panel);
     this.panels.set(key, set);
     if (panel.active) this.activeUri = document.uri;
+    this.activeEmitter.fire();
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.active) this.activeUri = document.uri;
       else if (this.activeUri?.toString() === key) this.activeUri = undefined;
+      this.activeEmitter.fire();
     });
     panel.onDidDispose(() => {
       set.delete(panel);
@@ -293,6 +298,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     await model.save().catch((e: unknown) => Promise.reject(withErrorName(e)));
     if (!model.isDirty) await document.backup?.discard();
     this.showBanner(document); // save uses the keys and context of the file on disk
+    this.activeEmitter.fire();
     this.deps.onSaved(document.uri.fsPath);
   }
 

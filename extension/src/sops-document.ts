@@ -138,6 +138,11 @@ export class SopsDocumentModel implements EditorModel {
     return this.version !== this.savedVersion && this.text !== this.savedText;
   }
 
+  /** The data key (in memory only), to decrypt other versions of the file without asking the keys again. */
+  get dataKey(): Uint8Array {
+    return this.state.dataKey;
+  }
+
   /** The file's metadata (key groups, Shamir threshold, lastmodified) as last read or written. */
   get metadata(): SopsMetadata {
     return this.state.metadata;
@@ -225,4 +230,22 @@ export class SopsDocumentModel implements EditorModel {
     const s = summarizeSopsKeys(this.state.metadata);
     return { fileName, keys: s.keys, context: s.groups, heading: `SOPS ${this.format}`, contextLabel: 'key groups' };
   }
+}
+
+/**
+ * The decrypted text of another version of a SOPS file (git HEAD, for the decrypted diff): with
+ * the open document's data key when it is the same (no key source asked), else its own keys.
+ */
+export async function decryptSopsVersion(bytes: Uint8Array, path: string, keys: () => Promise<ConfigKeyOptions>, knownDataKey?: Uint8Array): Promise<string> {
+  const format = sopsTextFormat(path);
+  if (format === undefined) throw new ValidationException(`${path} is not a YAML, JSON, dotenv or INI file`);
+  if (knownDataKey !== undefined) {
+    try {
+      return decryptWithKey(bytes, format, knownDataKey).text;
+    } catch {
+      // another data key (rotated since): ask the key sources below
+    }
+  }
+  const opened = await openConfig(bytes, format, await keys());
+  return utf8Decoder.decode(opened.doc.serialize());
 }
