@@ -85,7 +85,12 @@ export const sopsUiTests: UiTest[] = [
 
       // Explorer: expand the folder, double-click the file (VS Code opens the text editor; the
       // extension sees SOPS content and reopens it in the SOPS editor).
-      await until('the folder in the explorer', async () => (await explorerRow(page, DIR).count()) > 0, 30_000);
+      // The folder was made outside VS Code: refresh the explorer until it shows it.
+      for (let i = 0; (await explorerRow(page, DIR).count()) === 0; i++) {
+        if (i === 6) throw new Error(`${DIR} does not show in the explorer`);
+        await palette(ctx, 'File: Refresh Explorer');
+        await explorerRow(page, DIR).first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+      }
       await explorerRow(page, DIR).click();
       await explorerRow(page, FILE).first().waitFor({ timeout: 30_000 });
       await explorerRow(page, FILE).first().dblclick();
@@ -156,16 +161,37 @@ export const sopsUiTests: UiTest[] = [
       await palette(ctx, 'Envelope: Show Decrypted Diff');
       const diffEditor = page.locator('.monaco-diff-editor').first();
       await diffEditor.waitFor({ timeout: 30_000 });
-      const text = async (side: string) => ((await diffEditor.locator(`.editor.${side} .view-lines`).first().innerText()) ?? '').replace(/\u00a0/g, ' ');
-      await until('both sides decrypted', async () => (await text('original')).includes('E2E-SOPS-TOKEN-1') && (await text('modified')).includes(DIRTY_MARKER), 30_000);
-      assert.equal((await text('original')).includes(SAVED_MARKER), false, 'the left side is git HEAD (before the save)');
-      assert.match(await text('modified'), new RegExp(`E2E-SOPS-TOKEN-1${SAVED_MARKER}`));
-      assert.equal((await text('original')).includes('sops'), false, 'no sops block in the diff');
+      // Side by side or inline (narrow windows): the HEAD line and the edited lines are both rendered.
+      const text = async () => (await diffEditor.innerText()).replace(/\u00a0/g, ' ');
+      await until('both versions decrypted', async () => /E2E-SOPS-TOKEN-1\s*\n/.test(await text()) && (await text()).includes(DIRTY_MARKER), 30_000);
+      const shown = await text();
+      assert.match(shown, new RegExp(`E2E-SOPS-TOKEN-1${SAVED_MARKER}`), 'the saved edit on the right');
+      assert.equal(shown.includes('sops:'), false, 'no sops block in the diff');
+      assert.equal(shown.includes('ENC['), false, 'no ciphertext in the diff');
       assert.match(await page.locator('.tabs-container .tab.active').innerText(), /values\.yaml \(decrypted\)/);
       await ctx.screenshot('sops-4-decrypted-diff');
       await page.waitForTimeout(2500);
       assertNoPlaintext(ctx, DIRTY_MARKER, 'with the decrypted diff open and the SOPS document modified');
       assertNoPlaintext(ctx, 'E2E-SOPS-PW-1', 'with the decrypted diff open');
+    },
+  },
+  {
+    name: 'SOPS: unsaved edit → window reload → the edit is back in the SOPS editor (tab modified, encrypted backup); no plaintext on disk',
+    async run(ctx) {
+      const { page } = ctx;
+      // The diff tab from the previous test is read-only: closing it asks nothing.
+      if (await page.locator('.tabs-container .tab.active', { hasText: '(decrypted)' }).count()) await page.keyboard.press('Control+w').catch(() => undefined);
+      await page.locator('.tabs-container .tab', { hasText: /^values\.yaml/ }).first().click();
+      await waitForMonaco(page);
+      await until('the unsaved edit in the editor', async () => (await monacoText(page)).includes(DIRTY_MARKER));
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.locator('.monaco-workbench').waitFor({ timeout: 150_000 });
+      await waitForMonaco(page, 120_000);
+      await until('the unsaved edit to come back', async () => (await monacoText(page)).includes(DIRTY_MARKER), 30_000);
+      await until('the tab to show modified', () => activeTabDirty(page));
+      assert.equal((await monacoText(page)).includes('sops'), false);
+      await ctx.screenshot('sops-5-after-reload');
+      assertNoPlaintext(ctx, DIRTY_MARKER, 'after a reload with an unsaved SOPS edit');
     },
   },
 ];
