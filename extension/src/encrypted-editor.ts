@@ -76,6 +76,8 @@ export interface EditorFileKind {
   /** Why not, for the page shown instead. */
   notAccepted(name: string): string;
   open(path: string, opts: { maxBytes: number; backup?: Uint8Array }): Promise<EditorModel>;
+  /** The tab title (default: the file name). */
+  title?(name: string, model: EditorModel): string;
   /** The error page offers "Decrypt File" (Envelope messages). */
   readonly offerDecrypt: boolean;
 }
@@ -183,6 +185,8 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
         workers: { editor: uri('editor.worker.js'), json: uri('json.worker.js') },
         banner: bannerOf(document.uri, model),
       });
+      const title = this.files.title?.(basename(document.uri.fsPath), model);
+      if (title !== undefined) panel.title = title;
     }
     const post = (m: HostToWebview) => void panel.webview.postMessage(m);
     panel.webview.onDidReceiveMessage((m: WebviewToHost) => {

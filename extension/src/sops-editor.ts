@@ -36,6 +36,7 @@ export function sopsFileKind(keys: () => Promise<ConfigKeyOptions>): EditorFileK
     accepts: isSopsFile,
     notAccepted: (name) => `${name} is not a SOPS-encrypted file (no valid sops metadata); open it with the text editor`,
     open: (path, opts) => SopsDocumentModel.open(path, keys, opts),
+    title: (name, model) => (model instanceof SopsDocumentModel ? `${name} (SOPS: ${summarizeSopsKeys(model.metadata).short})` : name),
     offerDecrypt: false,
   };
 }

@@ -115,6 +115,7 @@ export const sopsUiTests: UiTest[] = [
       assert.match(await frame.locator('header').innerText(), new RegExp(`SOPS yaml.*kms ${arn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
       const status = page.locator('[id="envelope.envelope-vscode.envelope.sops"]');
       await until('the SOPS status bar item', async () => /SOPS: kms ×1/.test(await status.innerText().catch(() => '')));
+      assert.match(await page.locator('.tabs-container .tab.active').innerText(), /values\.yaml \(SOPS: kms ×1\)/, 'the tab title names the keys');
       await ctx.screenshot('sops-1-open-yaml-colours');
 
       // Edit api_token's value (line 1) and save.
