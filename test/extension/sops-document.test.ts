@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptConfig, encryptConfig, generateAgeIdentity, systemRandom, type AgeIdentity, type ConfigKeyOptions } from '@envelope/core';
-import { isSopsText, SopsDocumentModel } from '../../extension/src/sops-document.js';
+import { decryptSopsVersion, isSopsText, SopsDocumentModel } from '../../extension/src/sops-document.js';
 import { summarizeSopsKeys } from '../../extension/src/sops-keys.js';
 import { tempKeystore, type TempKeystore } from './helpers/temp-keystore.js';
 
@@ -154,6 +154,37 @@ describe('extension: SOPS editor document model', () => {
     const after = readFileSync(path, 'utf8');
     assert.equal(after.includes(ks.keyA), false, 'the metadata of the file on disk (age only) is kept');
     assert.deepEqual(((await decryptConfig(after, { format: 'yaml', ...(await keys()) })) as { db: unknown }).db, { user: 'admin', password: 'UNIT-SOPS-PW-3' });
+  });
+
+  it('decrypts another version of the file for the diff (the committed one), with the known data key or the key sources', async () => {
+    const path = await sopsFile('diff.yaml', YAML);
+    const committed = readFileSync(path);
+    const doc = await open(path);
+    doc.edit(YAML.replace('UNIT-SOPS-PW-1', 'UNIT-SOPS-PW-5'));
+    await doc.save();
+    assert.equal(await decryptSopsVersion(committed, path, keys, doc.dataKey), YAML);
+    let asked = 0;
+    const counting = async () => {
+      asked++;
+      return keys();
+    };
+    assert.equal(await decryptSopsVersion(committed, path, counting, doc.dataKey), YAML);
+    assert.equal(asked, 0, 'the same data key: no key source asked');
+    const other = await sopsFile('other.yaml', 'a: UNIT-SOPS-OTHER\n');
+    assert.equal(await decryptSopsVersion(readFileSync(other), path, counting, doc.dataKey), 'a: UNIT-SOPS-OTHER\n');
+    assert.equal(asked, 1, 'another data key: the key sources are asked');
+  });
+
+  it('INI files open and save too', async () => {
+    const ini = '[db]\nuser = admin\npassword = UNIT-SOPS-INI-1\n';
+    const path = join(ks.dir, 'c.ini');
+    writeFileSync(path, await encryptConfig(ini, { format: 'ini', keys: { age: [id.recipient] }, ...(await keys()) }));
+    assert.equal(isSopsText(path, readFileSync(path, 'utf8')), true);
+    const doc = await open(path);
+    assert.equal(doc.getText(), ini);
+    doc.edit(ini.replace('UNIT-SOPS-INI-1', 'UNIT-SOPS-INI-2'));
+    await doc.save();
+    assert.deepEqual(await decryptConfig(readFileSync(path), { format: 'ini', ...(await keys()) }), { db: { user: 'admin', password: 'UNIT-SOPS-INI-2' } });
   });
 
   it('summarizes kms/age/pgp keys and Shamir groups', () => {
