@@ -23,8 +23,17 @@ export {
   ValidationException,
   InvalidCiphertextException,
   systemRandom,
+  // SOPS-compatible config files (the SOPS editor, sops-document.ts)
+  openConfig,
+  reencrypt,
+  formatForPath,
+  parsePlain,
+  parseEncryptedConfig,
+  readConfigMetadata,
+  decryptDocument,
 } from '@envelope/core';
 export type { CallContext, HeaderDescription, Keyring, Kms, MessageHeader } from '@envelope/core';
+export type { ConfigFormat, ConfigKeyOptions, ConfigKms, OpenedConfig, SopsMetadata, KeyEntry as SopsKeyEntry } from '@envelope/core';
 
 /** Key metadata fields the extension shows (AWS KMS DescribeKey KeyMetadata). */
 export interface KeyMetadataView {

@@ -52,7 +52,7 @@ export function editorHtml(p: EditorPage): string {
 </head>
 <body>
 <header title="Saved files are re-encrypted with the same keys and encryption context; plaintext is never written to disk.">
-  &#128274; <b>Envelope</b> · encrypted with <span id="keys">${keys}</span> · context: <span id="context">${context}</span>
+  &#128274; <b>${escapeHtml(banner.heading ?? 'Envelope')}</b> · encrypted with <span id="keys">${keys}</span> · ${escapeHtml(banner.contextLabel ?? 'context')}: <span id="context">${context}</span>
 </header>
 <div id="editor" data-workers="${escapeHtml(JSON.stringify(p.workers))}" data-vscode-context='{"preventDefaultContextMenuItems": false}'></div>
 <script nonce="${p.nonce}" src="${escapeHtml(p.script)}"></script>

@@ -11,6 +11,10 @@ export interface EditorBannerInfo {
   readonly fileName: string;
   readonly keys: readonly string[];
   readonly context: string;
+  /** What kind of file (default "Envelope"; "SOPS yaml" for a SOPS config file). */
+  readonly heading?: string;
+  /** The label before `context` (default "context"; "key groups" for SOPS). */
+  readonly contextLabel?: string;
 }
 
 /** One Monaco content change: replace `length` UTF-16 units at `offset` with `text`. */

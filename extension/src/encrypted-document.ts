@@ -7,7 +7,9 @@
  */
 import { isEnvelopeMessage, InvalidCiphertextException, ValidationException } from './core-adapter.js';
 import { decryptToMemory, encryptToFile, encryptToMemory, inspectFile, messageParams, readFileUpTo, type MessageParams } from './file-crypto.js';
-import { applyChanges, type TextChange } from './editor-protocol.js';
+import { formatContext } from './context-input.js';
+import type { EditorModel } from './editor-model.js';
+import { applyChanges, type EditorBannerInfo, type TextChange } from './editor-protocol.js';
 import type { KeyBackend } from './key-backend.js';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -15,7 +17,7 @@ const utf8Encoder = new TextEncoder();
 /** Saves in a row at most, when edits keep arriving while saving. */
 const MAX_SAVE_ROUNDS = 4;
 
-export class EncryptedDocumentModel {
+export class EncryptedDocumentModel implements EditorModel {
   private text: string;
   private savedText: string;
   private params: MessageParams;
@@ -156,5 +158,9 @@ export class EncryptedDocumentModel {
     this.params = fresh.params;
     this.version++;
     this.savedVersion = this.version;
+  }
+
+  banner(fileName: string): EditorBannerInfo {
+    return { fileName, keys: this.params.keyIds, context: formatContext(this.params.context) };
   }
 }

@@ -10,12 +10,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { formatContext } from './context-input.js';
 import { systemRandom } from './core-adapter.js';
 import { innerName, languageFor, structuredLanguage, type EditorLanguage } from './editor-language.js';
 import { editorHtml, errorHtml } from './editor-html.js';
 import type { EditorBannerInfo, HostToWebview, WebviewToHost } from './editor-protocol.js';
 import { EncryptedDocumentModel } from './encrypted-document.js';
+import type { EditorModel } from './editor-model.js';
 import { isEnvelopeFile } from './file-crypto.js';
 import { reportError, withErrorName } from './error-report.js';
 import { BackupWriter, type HotExitStore } from './hot-exit-store.js';
@@ -38,7 +38,7 @@ export class EncryptedDocument implements vscode.CustomDocument {
 
   constructor(
     readonly uri: vscode.Uri,
-    readonly model: EncryptedDocumentModel | undefined,
+    readonly model: EditorModel | undefined,
     /** Why the file could not be opened (shown instead of the editor). */
     readonly error: string | undefined,
     /** The file has a `.enc` name but no Envelope magic: it is handed to the default editor. */
@@ -63,6 +63,23 @@ export interface EncryptedEditorDeps {
   readonly autoSaveOn: (uri: vscode.Uri) => boolean;
   /** "the embedded keystore /x" or "the endpoint http://…": named in key-not-found errors. */
   readonly keystoreLabel: () => string;
+  /**
+   * The kind of file this provider edits (default: Envelope messages, by magic bytes). The SOPS
+   * editor (sops-document.ts) passes its own: same page, backups, save and parse gate.
+   */
+  readonly files?: EditorFileKind;
+}
+
+export interface EditorFileKind {
+  /** Can this file be opened (checked when there is no backup)? */
+  accepts(path: string): Promise<boolean>;
+  /** Why not, for the page shown instead. */
+  notAccepted(name: string): string;
+  open(path: string, opts: { maxBytes: number; backup?: Uint8Array }): Promise<EditorModel>;
+  /** The tab title (default: the file name). */
+  title?(name: string, model: EditorModel): string;
+  /** The error page offers "Decrypt File" (Envelope messages). */
+  readonly offerDecrypt: boolean;
 }
 
 const PROBLEMS_DELAY_MS = 300;
@@ -75,8 +92,20 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   private readonly problemTimers = new Map<string, NodeJS.Timeout>();
   /** The document of the focused Encrypted Editor, for commands run from its menus. */
   activeUri: vscode.Uri | undefined;
+  private readonly activeEmitter = new vscode.EventEmitter<void>();
+  /** The focused editor changed, or its document was opened, saved or got new keys (status bar). */
+  readonly onDidChangeActiveDocument = this.activeEmitter.event;
 
-  constructor(private readonly deps: EncryptedEditorDeps) {}
+  private readonly files: EditorFileKind;
+
+  constructor(private readonly deps: EncryptedEditorDeps) {
+    this.files = deps.files ?? {
+      accepts: isEnvelopeFile,
+      notAccepted: (name) => `${name} is not an Envelope file (no Envelope magic bytes)`,
+      open: (path, opts) => EncryptedDocumentModel.open(path, deps.backend, opts),
+      offerDecrypt: true,
+    };
+  }
 
   // --- documents
 
@@ -90,17 +119,17 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
       // The extension's own backup is written on every edit: it is never older than VS Code's.
       const own = await this.deps.hotExit.read(path);
       const vsBackup = openContext.backupId !== undefined ? await readFile(vscode.Uri.parse(openContext.backupId).fsPath).catch(() => undefined) : undefined;
-      if (own === undefined && vsBackup === undefined && !(await isEnvelopeFile(path))) {
-        return new EncryptedDocument(uri, undefined, `${basename(path)} is not an Envelope file (no Envelope magic bytes)`, true);
+      if (own === undefined && vsBackup === undefined && !(await this.files.accepts(path))) {
+        return new EncryptedDocument(uri, undefined, this.files.notAccepted(basename(path)), true);
       }
-      let model: EncryptedDocumentModel | undefined;
+      let model: EditorModel | undefined;
       let fromOwn = false;
       for (const backup of [own, vsBackup]) {
         if (backup === undefined || model !== undefined) continue;
-        model = await EncryptedDocumentModel.open(path, this.deps.backend, { maxBytes: Number.MAX_SAFE_INTEGER, backup }).catch(() => undefined);
+        model = await this.files.open(path, { maxBytes: Number.MAX_SAFE_INTEGER, backup }).catch(() => undefined);
         fromOwn = model !== undefined && backup === own;
       }
-      model ??= await EncryptedDocumentModel.open(path, this.deps.backend, { maxBytes: this.deps.maxBytes() });
+      model ??= await this.files.open(path, { maxBytes: this.deps.maxBytes() });
       const document = new EncryptedDocument(uri, model, undefined, false, fromOwn && openContext.backupId === undefined);
       document.backup = new BackupWriter(this.deps.hotExit, path, () => model.encryptedSnapshot());
       this.updateProblems(document);
@@ -125,9 +154,11 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     set.add(panel);
     this.panels.set(key, set);
     if (panel.active) this.activeUri = document.uri;
+    this.activeEmitter.fire();
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.active) this.activeUri = document.uri;
       else if (this.activeUri?.toString() === key) this.activeUri = undefined;
+      this.activeEmitter.fire();
     });
     panel.onDidDispose(() => {
       set.delete(panel);
@@ -143,7 +174,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     const nonce = Buffer.from(systemRandom(16)).toString('base64');
     const model = document.model;
     if (model === undefined) {
-      panel.webview.html = errorHtml(nonce, basename(document.uri.fsPath), document.error ?? 'unknown error', document.error !== undefined && !/local files only/.test(document.error));
+      panel.webview.html = errorHtml(nonce, basename(document.uri.fsPath), document.error ?? 'unknown error', this.files.offerDecrypt && document.error !== undefined && !/local files only/.test(document.error));
     } else {
       const uri = (name: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(root, name)).toString();
       panel.webview.html = editorHtml({
@@ -154,6 +185,8 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
         workers: { editor: uri('editor.worker.js'), json: uri('json.worker.js') },
         banner: bannerOf(document.uri, model),
       });
+      const title = this.files.title?.(basename(document.uri.fsPath), model);
+      if (title !== undefined) panel.title = title;
     }
     const post = (m: HostToWebview) => void panel.webview.postMessage(m);
     panel.webview.onDidReceiveMessage((m: WebviewToHost) => {
@@ -269,6 +302,7 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
     await model.save().catch((e: unknown) => Promise.reject(withErrorName(e)));
     if (!model.isDirty) await document.backup?.discard();
     this.showBanner(document); // save uses the keys and context of the file on disk
+    this.activeEmitter.fire();
     this.deps.onSaved(document.uri.fsPath);
   }
 
@@ -327,7 +361,6 @@ export class EncryptedEditorProvider implements vscode.CustomEditorProvider<Encr
   }
 }
 
-function bannerOf(uri: vscode.Uri, model: EncryptedDocumentModel): EditorBannerInfo {
-  const p = model.messageParams;
-  return { fileName: basename(uri.fsPath), keys: p.keyIds, context: formatContext(p.context) };
+function bannerOf(uri: vscode.Uri, model: EditorModel): EditorBannerInfo {
+  return model.banner(basename(uri.fsPath));
 }

@@ -14,7 +14,7 @@ import { decryptFiles } from './commands/decrypt-files.js';
 import { encryptFiles, presetFrom } from './commands/encrypt-files.js';
 import { inspectEnvelopeFile } from './commands/inspect-file.js';
 import { reencryptFiles } from './commands/reencrypt-files.js';
-import { defaultHome } from './core-adapter.js';
+import { defaultHome, type ConfigKeyOptions } from './core-adapter.js';
 import { EncryptedEditorProvider, ENCRYPTED_EDITOR_VIEW_TYPE } from './encrypted-editor.js';
 import { HotExitStore } from './hot-exit-store.js';
 import { EncryptedFileTracker } from './encrypted-files.js';
@@ -30,6 +30,7 @@ import { KeyTreeProvider, type KeyTreeNode } from './key-tree.js';
 import { ENVELOPE_SCHEME } from './paths.js';
 import { keystoreLabel, resolveSettings, type EnvelopeSettings } from './settings.js';
 import { EnvelopeStatusBar } from './status-bar.js';
+import { openInSopsEditor, showDecryptedDiff, SOPS_DIFF_SCHEME, SOPS_EDITOR_VIEW_TYPE, SopsDiffProvider, sopsFileKind, SopsRedirect, SopsStatusBar } from './sops-editor.js';
 import type { CommandEnv } from './ui.js';
 import { VscodeUi } from './vscode-ui.js';
 
@@ -40,6 +41,8 @@ export interface EnvelopeExtensionApi {
   readonly keys: KeyTreeProvider;
   readonly session: BackendSession;
   readonly hotExit: HotExitStore;
+  /** The same editor for SOPS config files (view type envelope.sopsEditor). */
+  readonly sopsEditor: EncryptedEditorProvider;
 }
 
 function readSettings(): EnvelopeSettings {
@@ -94,34 +97,44 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
       return 'the configured keystore';
     }
   };
-  const editor = new EncryptedEditorProvider({
+  const editorDeps = {
     backend,
     maxBytes: maxEditorFileSize,
-    onSaved: (p) => void tracker.probe([p]),
+    onSaved: (p: string) => void tracker.probe([p]),
     hotExit,
     webviewRoot: vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'),
     diagnostics,
-    autoSaveOn: (uri) => vscode.workspace.getConfiguration('files', uri).get('autoSave') !== 'off',
+    autoSaveOn: (uri: vscode.Uri) => vscode.workspace.getConfiguration('files', uri).get('autoSave') !== 'off',
     keystoreLabel: labelOfKeystore,
-  });
-  sub(
-    vscode.window.registerCustomEditorProvider(ENCRYPTED_EDITOR_VIEW_TYPE, editor, {
-      webviewOptions: { retainContextWhenHidden: true },
-      supportsMultipleEditorsPerDocument: false,
-    }),
-  );
+  };
+  const editor = new EncryptedEditorProvider(editorDeps);
+  // SOPS config files: the same editor; `kms` entries use the configured keystore or endpoint
+  // (opened only when a file has one), age identities and gpg are found as SOPS finds them.
+  const sopsKeys = async (): Promise<ConfigKeyOptions> => ({ kms: async () => (await backend()).configKms, env: process.env });
+  const sopsHotExit = new HotExitStore(join((context.storageUri ?? context.globalStorageUri).fsPath, 'hot-exit-sops'));
+  const sopsEditor = new EncryptedEditorProvider({ ...editorDeps, hotExit: sopsHotExit, files: sopsFileKind(sopsKeys) });
+  const editors = [
+    { viewType: ENCRYPTED_EDITOR_VIEW_TYPE, provider: editor, store: hotExit },
+    { viewType: SOPS_EDITOR_VIEW_TYPE, provider: sopsEditor, store: sopsHotExit },
+  ];
+  for (const { viewType, provider } of editors) {
+    sub(vscode.window.registerCustomEditorProvider(viewType, provider, { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: false }));
+  }
   // A closed tab (saved, or "Don't Save") takes its encrypted backup along; a window reload
   // closes no tabs, so the backup is there when the editor comes back.
   sub(
     vscode.window.tabGroups.onDidChangeTabs((e) => {
       for (const t of e.closed) {
-        if (t.input instanceof vscode.TabInputCustom && t.input.viewType === ENCRYPTED_EDITOR_VIEW_TYPE) void editor.tabClosed(t.input.uri);
+        const input = t.input;
+        if (input instanceof vscode.TabInputCustom) void editors.find((x) => x.viewType === input.viewType)?.provider.tabClosed(input.uri);
       }
     }),
   );
   // Backups of documents the workbench did not bring back (e.g. the window was reloaded before
   // VS Code recorded the tab): reopen them, modified, once the workbench has restored its editors.
-  const restoreTimer = setTimeout(() => void reopenOrphanedBackups(hotExit), 3000);
+  const restoreTimer = setTimeout(() => {
+    for (const { viewType, store } of editors) void reopenOrphanedBackups(store, viewType);
+  }, 3000);
   sub(new vscode.Disposable(() => clearTimeout(restoreTimer)));
 
   const keystoreReady = () => {
@@ -137,6 +150,13 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
 
   const status = new EnvelopeStatusBar();
   sub(status);
+  const sopsStatus = new SopsStatusBar(sopsEditor);
+  sub(sopsStatus);
+  sub(sopsEditor.onDidChangeActiveDocument(() => sopsStatus.update()));
+  sub(new SopsRedirect(() => vscode.workspace.getConfiguration('envelope').get('openSopsFilesInEditor') !== false));
+  const sopsDiffs = new SopsDiffProvider();
+  sub(sopsDiffs);
+  sub(vscode.workspace.registerTextDocumentContentProvider(SOPS_DIFF_SCHEME, sopsDiffs));
   const refreshStatus = () => {
     try {
       status.update(readSettings());
@@ -198,6 +218,16 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
     if (first === undefined) throw new TypeError('select an Envelope file');
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(first), ENCRYPTED_EDITOR_VIEW_TYPE);
   });
+  command('envelope.openSopsEditor', 'Open SOPS file', async (a, b) => {
+    const [first] = commandTargets(a, b, sopsEditor.activeUri ?? vscode.window.activeTextEditor?.document.uri);
+    if (first === undefined) throw new TypeError('open or select a SOPS-encrypted YAML, JSON, dotenv or INI file');
+    await openInSopsEditor(first);
+  });
+  command('envelope.showDecryptedDiff', 'Show decrypted diff', async (a, b) => {
+    const [first] = commandTargets(a, b, sopsEditor.activeUri ?? vscode.window.activeTextEditor?.document.uri);
+    if (first === undefined) throw new TypeError('open or select a SOPS-encrypted file');
+    await showDecryptedDiff(first, sopsEditor, sopsDiffs, sopsKeys, maxEditorFileSize());
+  });
   command('envelope.openPlaintextView', 'Open plaintext view', async (a, b) => {
     const [first] = paths(a, b);
     if (first === undefined) throw new TypeError('select an Envelope file');
@@ -231,18 +261,18 @@ export function activate(context: vscode.ExtensionContext): EnvelopeExtensionApi
   command('envelope.keys.copyArn', 'Copy ARN', (n) => copyArnAction(env, keyOf(n)));
 
   void vscode.commands.executeCommand('setContext', 'envelope.activated', true);
-  return { env, tracker, editor, keys, session, hotExit };
+  return { env, tracker, editor, keys, session, hotExit, sopsEditor };
 }
 
 /** Opens every file that has an encrypted hot-exit backup but no Encrypted Editor tab. */
-async function reopenOrphanedBackups(hotExit: HotExitStore): Promise<void> {
+async function reopenOrphanedBackups(hotExit: HotExitStore, viewType: string): Promise<void> {
   const open = new Set<string>();
   for (const g of vscode.window.tabGroups.all) {
-    for (const t of g.tabs) if (t.input instanceof vscode.TabInputCustom && t.input.viewType === ENCRYPTED_EDITOR_VIEW_TYPE) open.add(t.input.uri.fsPath);
+    for (const t of g.tabs) if (t.input instanceof vscode.TabInputCustom && t.input.viewType === viewType) open.add(t.input.uri.fsPath);
   }
   for (const path of await hotExit.list()) {
     if (open.has(path) || !existsSync(path)) continue;
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(path), ENCRYPTED_EDITOR_VIEW_TYPE, { preview: false, preserveFocus: true }).then(undefined, () => undefined);
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(path), viewType, { preview: false, preserveFocus: true }).then(undefined, () => undefined);
   }
 }
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   KMS_API_OPERATIONS, KmsKeyring, keyringFor, openDefaultKms, RemoteKms, rootCaller,
-  type CallContext, type Keyring, type KmsApi,
+  type CallContext, type ConfigKms, type Keyring, type KmsApi,
 } from './core-adapter.js';
 import type { EnvelopeSettings } from './settings.js';
 
@@ -25,6 +25,8 @@ export interface KeyBackend {
   keyring(keyIds: readonly string[]): Keyring;
   /** Unwraps any data key the caller may decrypt (KMS Decrypt). */
   discoveryKeyring(): Keyring;
+  /** KMS Encrypt/Decrypt for the `kms` entries of SOPS config files (wrapping their data keys). */
+  readonly configKms: ConfigKms;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function openKeyBackend(settings: EnvelopeSettings, hooks: OpenBack
       api: bindKms(kms as unknown as Record<string, unknown>, caller),
       keyring: (keyIds) => new KmsKeyring({ kms, keyIds: [...keyIds], caller }),
       discoveryKeyring: () => new KmsKeyring({ kms, discovery: true, caller }),
+      configKms: { Encrypt: (req) => kms.Encrypt(req, caller), Decrypt: (req) => kms.Decrypt(req, caller) },
       close: async () => {},
     };
   }
@@ -73,6 +76,7 @@ export async function openKeyBackend(settings: EnvelopeSettings, hooks: OpenBack
     api: remote as unknown as KmsApi,
     keyring: (keyIds) => keyringFor(remote, { keyIds }),
     discoveryKeyring: () => keyringFor(remote, { discovery: true }),
+    configKms: { Encrypt: (req) => remote.Encrypt(req), Decrypt: (req) => remote.Decrypt(req) },
     close: async () => remote.close(),
   };
 }

@@ -102,7 +102,7 @@ export function defineEditorTests(): void {
       // Re-encrypt on the open document: the editor takes the new key, and the next save keeps it.
       const other = (await kms.DescribeKey({ KeyId: OTHER_ALIAS })).KeyMetadata?.Arn;
       await vscode.commands.executeCommand('envelope.reencryptFile', uri, undefined, { keyId: OTHER_ALIAS });
-      await until('the open document to take the new key', () => doc.model?.messageParams.keyIds[0] === other);
+      await until('the open document to take the new key', () => doc.model?.banner('').keys[0] === other);
       await api.editor.saveCustomDocument(doc);
       assert.deepEqual((await decryptBytes(keystoreHome(), readFileSync(file))).keyIds, [other]);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');

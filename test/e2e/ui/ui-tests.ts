@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { CONFIG_CONTEXT, decryptBytes, PRIMARY_ALIAS, SECRET_TEXT } from '../fixture.js';
 import { findFilesContaining } from '../scan.js';
 import { editorUiTests } from './editor-tests.js';
+import { sopsUiTests } from './sops-tests.js';
 import { clickNotificationButton, contextMenuClick, encryptedEditorFrame, explorerRow, quickInput, waitForMonaco, waitForNotification } from './workbench.js';
 
 export interface UiContext {
@@ -188,6 +189,7 @@ export const uiTests: UiTest[] = [
       await waitForNotification(page, /decrypted to config\.json/);
     },
   },
+  ...sopsUiTests,
 ];
 
 /** Run in a workspace whose settings point at a keystore home that does not exist yet. */
